@@ -1,0 +1,111 @@
+"""The ``tunesmith`` command: thin commands over the public API, no logic of their own."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from tunesmith import __version__
+from tunesmith.analysis import summary_table, write_csv
+from tunesmith.exceptions import TunesmithError
+from tunesmith.storage import get_storage
+from tunesmith.trial import TrialState
+
+_storage_option = click.option(
+    "--storage",
+    required=True,
+    envvar="TUNESMITH_STORAGE",
+    help="Storage URL, e.g. sqlite:///study.db (or set TUNESMITH_STORAGE).",
+)
+_study_option = click.option("--study", required=True, help="The study's name.")
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TunesmithError as e:
+            raise click.ClickException(str(e)) from e
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="tunesmith")
+def main() -> None:
+    """tunesmith: hyperparameter tuning the way practitioners do it."""
+
+
+@main.command()
+@_storage_option
+def studies(storage: str) -> None:
+    """Lists the studies in a storage."""
+    console = Console()
+    s = get_storage(storage)
+    for study in s.list_studies():
+        n = s.count_trials(study.name)
+        console.print(
+            f"{study.name}\t{study.objective.name} ({study.objective.direction})\t{n} trials",
+            highlight=False,
+        )
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write CSV here.")
+@click.option("--failed", is_flag=True, help="Only failed trials, with their tracebacks.")
+def trials(storage: str, study: str, csv_path: str | None, failed: bool) -> None:
+    """Prints every trial of a study as CSV (or writes it to --csv)."""
+    s = get_storage(storage)
+    if failed:
+        for t in s.list_trials(study, (TrialState.FAILED,)):
+            click.echo(f"trial {t.number}: {t.error}")
+            if t.traceback:
+                click.echo(t.traceback)
+        return
+    text = write_csv(s, study, csv_path)
+    if csv_path is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"wrote {s.count_trials(study)} trials to {csv_path}")
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def best(storage: str, study: str, as_json: bool) -> None:
+    """Prints the best trial's number, value and hyperparameters."""
+    s = get_storage(storage)
+    trial = s.best_trial(study)
+    if trial is None:
+        raise click.ClickException(
+            f"study {study!r} has no completed trial with a finite value yet."
+        )
+    objective = s.load_study(study).objective
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"number": trial.number, objective.name: trial.value, "values": dict(trial.values)}
+            )
+        )
+        return
+    click.echo(f"trial {trial.number}: {objective.name} = {trial.value:.6g}")
+    for name, value in trial.values.items():
+        click.echo(f"  {name} = {value!r}")
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.option("-n", default=10, show_default=True, help="How many of the best trials to show.")
+def summary(storage: str, study: str, n: int) -> None:
+    """Prints the study's counts and its best trials."""
+    Console().print(summary_table(get_storage(storage), study, n))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

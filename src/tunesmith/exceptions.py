@@ -1,0 +1,66 @@
+"""Exceptions raised by tunesmith.
+
+Every exception inherits :class:`TunesmithError` and, where one fits, a builtin, so callers
+can catch either::
+
+    TunesmithError
+    ├── InvalidSpaceError (ValueError)          a bad hyperparameter definition or value
+    ├── InvalidArgumentError (ValueError)       a bad argument to a tuner, oracle or storage
+    ├── SearchSpaceExhausted                    the oracle has no configuration left to try
+    ├── TooManyFailedTrials (RuntimeError)      the objective keeps failing: the search stops
+    ├── MissingDependencyError (ImportError)    an optional extra is not installed
+    └── StorageError
+        ├── StudyNotFoundError (LookupError)
+        ├── DuplicatedStudyError
+        ├── TrialNotFoundError (LookupError)
+        └── SchemaVersionError
+
+A failing trial is not a broken search: an exception raised by the objective fails that trial
+only and is recorded on it; the search goes on.
+"""
+
+from __future__ import annotations
+
+
+class TunesmithError(Exception):
+    """Base class of every error tunesmith raises on purpose."""
+
+
+class InvalidSpaceError(TunesmithError, ValueError):
+    """A hyperparameter definition, or a value given for one, is not valid."""
+
+
+class InvalidArgumentError(TunesmithError, ValueError):
+    """An argument to a tuner, oracle, scheduler or storage is not valid."""
+
+
+class SearchSpaceExhausted(TunesmithError):
+    """The oracle has tried every configuration it can propose (a finished grid)."""
+
+
+class TooManyFailedTrials(TunesmithError, RuntimeError):
+    """Several trials in a row failed, so the search stopped instead of burning compute."""
+
+
+class MissingDependencyError(TunesmithError, ImportError):
+    """An optional dependency is needed; the message names the extra to install."""
+
+
+class StorageError(TunesmithError):
+    """The storage cannot do what was asked."""
+
+
+class StudyNotFoundError(StorageError, LookupError):
+    """No study of that name is in the storage."""
+
+
+class DuplicatedStudyError(StorageError):
+    """A study of that name already exists and the caller asked for a new one."""
+
+
+class TrialNotFoundError(StorageError, LookupError):
+    """No trial of that number is in the study."""
+
+
+class SchemaVersionError(StorageError):
+    """The database was written by a tunesmith with another storage schema."""

@@ -1,0 +1,167 @@
+"""Storage: the only state workers share.
+
+Every verb is one transaction and safe to call from several threads and processes at once
+(backends that cannot be shared across processes, like the in-memory one, say so). Records
+go in and out as frozen copies: changing one never changes the storage.
+
+The verbs, in the order a worker uses them:
+
+1. ``create_study`` / ``load_study``; ``update_space`` when define-by-run code met new names.
+2. ``claim_trial`` (an enqueued WAITING trial) or ``create_trial`` (a new RUNNING one).
+3. ``set_trial_values``, ``report`` per step, ``heartbeat`` while it runs.
+4. ``finish_trial`` with its final state, once: a finished trial never changes again.
+5. ``fail_stale_trials`` marks FAILED the running trials whose worker died.
+
+Queries written once on top: ``get_trial``, ``best_trial``, ``count_trials``.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from tunesmith.exceptions import TrialNotFoundError
+from tunesmith.space import SearchSpace, Value
+from tunesmith.storage import _checks
+from tunesmith.study import Study
+from tunesmith.trial import Objective, Trial, TrialState, best_trial
+
+#: The version of the stored layout this tunesmith reads and writes.
+SCHEMA_VERSION = 1
+
+
+class Storage(abc.ABC):
+    """Base class of storage backends. A backend is done when it passes
+    :class:`tunesmith.testing.StorageContract`."""
+
+    # -- studies ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_study(
+        self,
+        name: str,
+        objective: Objective,
+        space: SearchSpace | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Study:
+        """Creates a study. Raises DuplicatedStudyError if the name is taken."""
+
+    @abc.abstractmethod
+    def load_study(self, name: str) -> Study:
+        """Returns the study. Raises StudyNotFoundError naming the studies there are."""
+
+    @abc.abstractmethod
+    def list_studies(self) -> list[Study]:
+        """All studies, oldest first."""
+
+    @abc.abstractmethod
+    def delete_study(self, name: str) -> None:
+        """Removes a study and all its trials."""
+
+    @abc.abstractmethod
+    def update_space(self, study: str, space: SearchSpace) -> SearchSpace:
+        """Merges ``space`` into the stored one and returns the union.
+
+        Raises InvalidSpaceError if a name is defined differently (nothing is written).
+        """
+
+    # -- trials ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def create_trial(
+        self,
+        study: str,
+        *,
+        state: TrialState = TrialState.RUNNING,
+        values: Mapping[str, Value] | None = None,
+        seed: int | None = None,
+        worker: str | None = None,
+        parent: int | None = None,
+        budget: float | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> Trial:
+        """Creates a trial with the next number (WAITING or RUNNING only)."""
+
+    @abc.abstractmethod
+    def claim_trial(self, study: str, worker: str) -> Trial | None:
+        """Moves the oldest WAITING trial to RUNNING for ``worker``; None if none waits.
+
+        Two workers never claim the same trial.
+        """
+
+    @abc.abstractmethod
+    def set_trial_values(
+        self, study: str, number: int, values: Mapping[str, Value], seed: int | None = None
+    ) -> Trial:
+        """Replaces the values (and seed) of a running trial."""
+
+    @abc.abstractmethod
+    def set_trial_attrs(self, study: str, number: int, attrs: Mapping[str, Any]) -> Trial:
+        """Merges ``attrs`` into the trial's attributes (allowed in any state)."""
+
+    @abc.abstractmethod
+    def report(
+        self,
+        study: str,
+        number: int,
+        step: int,
+        value: float | None,
+        metrics: Mapping[str, float] | None = None,
+    ) -> None:
+        """Records what a running trial measured at ``step``; a repeated step replaces."""
+
+    @abc.abstractmethod
+    def heartbeat(self, study: str, number: int) -> None:
+        """Records that the running trial's worker is alive."""
+
+    @abc.abstractmethod
+    def finish_trial(
+        self,
+        study: str,
+        number: int,
+        state: TrialState,
+        *,
+        value: float | None = None,
+        values: Mapping[str, Value] | None = None,
+        error: str | None = None,
+        traceback: str | None = None,
+    ) -> Trial:
+        """Ends a running trial (COMPLETED, STOPPED or FAILED), with its final values if given.
+
+        Raises StorageError if the trial had already finished: a finished trial is never
+        overwritten (a worker that was declared dead cannot clobber its retry's record).
+        """
+
+    @abc.abstractmethod
+    def list_trials(self, study: str, states: Collection[TrialState] | None = None) -> list[Trial]:
+        """The study's trials in number order, optionally only those in ``states``."""
+
+    @abc.abstractmethod
+    def fail_stale_trials(
+        self,
+        study: str,
+        *,
+        stale_before: datetime.datetime,
+        dead_workers: Collection[str] = (),
+    ) -> list[int]:
+        """Fails RUNNING trials whose last sign of life is older than ``stale_before``,
+        or whose worker is in ``dead_workers``; returns their numbers."""
+
+    # -- queries written once ---------------------------------------------------------------
+    def get_trial(self, study: str, number: int) -> Trial:
+        for t in self.list_trials(study):
+            if t.number == number:
+                return t
+        raise TrialNotFoundError(_checks.trial_not_found(study, number))
+
+    def best_trial(self, study: str) -> Trial | None:
+        """The best finished trial with a finite value, or None."""
+        objective = self.load_study(study).objective
+        done = self.list_trials(study, (TrialState.COMPLETED, TrialState.STOPPED))
+        return best_trial(done, objective)
+
+    def count_trials(self, study: str, states: Collection[TrialState] | None = None) -> int:
+        return len(self.list_trials(study, states))
+
+    def close(self) -> None:  # noqa: B027 - an optional hook
+        """Releases connections. Default: nothing to release."""

@@ -1,0 +1,106 @@
+"""Rules and messages every storage backend shares, written once."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from tunesmith.exceptions import InvalidArgumentError, StorageError
+from tunesmith.trial import Report, Trial, TrialState
+
+
+def check_study_name(name: object) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidArgumentError(
+            f"study name must be a non-empty string, got name={name!r}. Name the study, "
+            "e.g. 'digits-mlp'."
+        )
+
+
+def study_not_found(name: str, known: list[str]) -> str:
+    hint = (
+        f"Studies in this storage: {', '.join(repr(k) for k in known)}."
+        if known
+        else ("This storage holds no study yet.")
+    )
+    return f"no study named {name!r}. {hint}"
+
+
+def duplicated_study(name: str) -> str:
+    return f"a study named {name!r} already exists. Load it to resume, or choose another name."
+
+
+def trial_not_found(study: str, number: int) -> str:
+    return (
+        f"study {study!r} has no trial number {number}. "
+        "List them with: tunesmith trials --storage URL --study NAME"
+    )
+
+
+def check_new_state(state: TrialState) -> None:
+    if state not in (TrialState.WAITING, TrialState.RUNNING):
+        raise InvalidArgumentError(
+            f"create_trial: a new trial is WAITING or RUNNING, got state={state.name}. "
+            "Create it, then finish_trial() it."
+        )
+
+
+def check_final_state(state: TrialState, value: float | None) -> None:
+    if not state.is_finished:
+        raise InvalidArgumentError(
+            f"finish_trial: state must be COMPLETED, STOPPED or FAILED, got state={state.name}."
+        )
+    if state is TrialState.COMPLETED and (value is None or not math.isfinite(value)):
+        raise InvalidArgumentError(
+            f"finish_trial: a COMPLETED trial needs a finite value, got value={value!r}. "
+            "Finish it as FAILED instead."
+        )
+
+
+def check_running(study: str, trial: Trial, action: str) -> None:
+    if trial.state is not TrialState.RUNNING:
+        raise StorageError(
+            f"trial {trial.number} of study {study!r} is {trial.state.name}, so it cannot "
+            f"{action}; only a RUNNING trial can. (Was its worker declared dead and the "
+            "trial failed? Then a retry runs as a new trial.)"
+        )
+
+
+def make_report(step: int, value: float | None, metrics: Mapping[str, float] | None) -> Report:
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise InvalidArgumentError(
+            f"report: step must be a non-negative integer, got step={step!r}. "
+            "Report once per epoch or batch: step=epoch."
+        )
+    clean = {str(k): float(v) for k, v in (metrics or {}).items()}
+    return Report(step, None if value is None else float(value), clean)
+
+
+def json_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        json.dumps(dict(attrs), allow_nan=True)
+    except (TypeError, ValueError) as e:
+        raise InvalidArgumentError(
+            f"trial attributes must be JSON-serializable, got {attrs!r} ({e}). "
+            "Store numbers, strings, lists and dicts."
+        ) from None
+    return dict(attrs)
+
+
+def is_stale(trial: Trial, stale_before: datetime.datetime, dead_workers: Collection[str]) -> bool:
+    if trial.state is not TrialState.RUNNING:
+        return False
+    if trial.worker is not None and trial.worker in dead_workers:
+        return True
+    last = trial.heartbeat_at or trial.started_at
+    return last is not None and last < stale_before
+
+
+def stale_error(trial: Trial) -> str:
+    return (
+        f"worker {trial.worker!r} stopped sending heartbeats (last at "
+        f"{(trial.heartbeat_at or trial.started_at)}); the trial was marked failed."
+    )

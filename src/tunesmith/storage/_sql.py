@@ -1,0 +1,517 @@
+"""SQLStorage: SQLite or PostgreSQL through SQLAlchemy Core.
+
+Concurrency rests on the database's own transactions and locks:
+
+- SQLite runs in WAL mode and opens every write transaction with ``BEGIN IMMEDIATE``, so
+  writers queue on the database lock (``busy_timeout``) instead of failing mid-transaction.
+- PostgreSQL numbers trials by bumping a counter on the study's row (the row lock orders
+  concurrent creators) and claims waiting trials with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tunesmith.exceptions import (
+    DuplicatedStudyError,
+    InvalidArgumentError,
+    SchemaVersionError,
+    StorageError,
+    StudyNotFoundError,
+    TrialNotFoundError,
+)
+from tunesmith.space import SearchSpace, Value
+from tunesmith.storage import _checks
+from tunesmith.storage import _schema as S
+from tunesmith.storage._base import SCHEMA_VERSION, Storage
+from tunesmith.study import Study
+from tunesmith.trial import Objective, Report, Trial, TrialState, utcnow
+
+_UTC = datetime.UTC
+
+
+def _to_db(t: datetime.datetime | None) -> datetime.datetime | None:
+    return None if t is None else t.astimezone(_UTC).replace(tzinfo=None)
+
+
+def _from_db(t: datetime.datetime | None) -> datetime.datetime | None:
+    return None if t is None else t.replace(tzinfo=_UTC)
+
+
+def normalize_url(url: str) -> str:
+    """Picks our drivers: psycopg 3 for PostgreSQL."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class SQLStorage(Storage):
+    """Studies in a SQL database: ``sqlite:///path.db`` or ``postgresql://user@host/db``.
+
+    Tables are created on first use; a database written with another schema version is
+    refused with the command that fixes it. The storage can be pickled (it travels as its
+    URL), so worker processes and Dask tasks open their own connections.
+
+    Args:
+        url: A SQLAlchemy URL.
+        engine_kwargs: Passed to ``sqlalchemy.create_engine``.
+
+    Example:
+        >>> import tempfile, os
+        >>> from tunesmith.storage import SQLStorage
+        >>> from tunesmith.trial import Objective
+        >>> path = os.path.join(tempfile.mkdtemp(), "study.db")
+        >>> storage = SQLStorage(f"sqlite:///{path}")
+        >>> storage.create_study("demo", Objective("val_accuracy")).objective.direction
+        'max'
+    """
+
+    def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
+        self.url = url
+        self._engine_kwargs = dict(engine_kwargs or {})
+        self._engine = self._make_engine()
+        self._check_schema()
+
+    # -- connection -------------------------------------------------------------------------
+    def _make_engine(self) -> Engine:
+        url = normalize_url(self.url)
+        try:
+            sa_url = sa.engine.make_url(url)
+        except sa.exc.ArgumentError:
+            raise InvalidArgumentError(
+                f"storage URL is not valid, got url={self.url!r}. Write sqlite:///path/to.db "
+                "or postgresql://user:password@host:port/database."
+            ) from None
+        kwargs = dict(self._engine_kwargs)
+        if sa_url.get_backend_name() == "sqlite":
+            kwargs.setdefault("connect_args", {"timeout": 60})
+            engine = sa.create_engine(url, **kwargs)
+            self._is_sqlite = True
+
+            @sa.event.listens_for(engine, "connect")
+            def _connect(dbapi_conn: Any, _record: Any) -> None:
+                dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA busy_timeout=60000")
+                cur.close()
+
+            @sa.event.listens_for(engine, "begin")
+            def _begin(conn: Connection) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        else:
+            kwargs.setdefault("pool_pre_ping", True)
+            engine = sa.create_engine(url, **kwargs)
+            self._is_sqlite = False
+        return engine
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except sa.exc.OperationalError as e:
+            raise StorageError(
+                f"the database at {self._safe_url()} refused the operation: {e.orig}. "
+                "Check that it is running and reachable, and that the URL is right."
+            ) from e
+
+    def _safe_url(self) -> str:
+        return sa.engine.make_url(normalize_url(self.url)).render_as_string(hide_password=True)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"url": self.url, "engine_kwargs": self._engine_kwargs}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.url = state["url"]
+        self._engine_kwargs = state["engine_kwargs"]
+        self._engine = self._make_engine()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- schema -----------------------------------------------------------------------------
+    def _check_schema(self) -> None:
+        with self._tx() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(S.schema_info.name):
+                S.metadata.create_all(conn)
+                conn.execute(sa.insert(S.schema_info).values(version=SCHEMA_VERSION))
+                return
+            found = conn.execute(sa.select(sa.func.max(S.schema_info.c.version))).scalar()
+        if found != SCHEMA_VERSION:
+            if found is not None and found > SCHEMA_VERSION:
+                fix = "Upgrade tunesmith: pip install --upgrade tunesmith"
+            else:
+                fix = (
+                    "This tunesmith has no upgrade path from it; export the trials with "
+                    "an older tunesmith (tunesmith trials --csv) and start a new database"
+                )
+            raise SchemaVersionError(
+                f"the database at {self._safe_url()} uses storage schema {found}; this "
+                f"tunesmith reads schema {SCHEMA_VERSION}. {fix}."
+            )
+
+    # -- studies ----------------------------------------------------------------------------
+    def _study_row(self, conn: Connection, name: str, *, lock: bool = False) -> Any:
+        query = sa.select(S.studies).where(S.studies.c.name == name)
+        if lock and not self._is_sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            known = conn.execute(sa.select(S.studies.c.name).order_by(S.studies.c.id)).scalars()
+            raise StudyNotFoundError(_checks.study_not_found(name, list(known)))
+        return row
+
+    @staticmethod
+    def _study(row: Any) -> Study:
+        return Study(
+            name=row.name,
+            objective=Objective(row.objective_name, row.direction),
+            space=SearchSpace.from_config(json.loads(row.space)),
+            settings=json.loads(row.settings),
+            created_at=_from_db(row.created_at),
+        )
+
+    def create_study(
+        self,
+        name: str,
+        objective: Objective,
+        space: SearchSpace | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Study:
+        _checks.check_study_name(name)
+        space = space or SearchSpace()
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    sa.insert(S.studies).values(
+                        name=name,
+                        objective_name=objective.name,
+                        direction=objective.direction,
+                        space=json.dumps(space.to_config()),
+                        settings=json.dumps(dict(settings or {})),
+                        created_at=_to_db(utcnow()),
+                        n_trials=0,
+                    )
+                )
+                return self._study(self._study_row(conn, name))
+        except sa.exc.IntegrityError:
+            raise DuplicatedStudyError(_checks.duplicated_study(name)) from None
+
+    def load_study(self, name: str) -> Study:
+        with self._tx() as conn:
+            return self._study(self._study_row(conn, name))
+
+    def list_studies(self) -> list[Study]:
+        with self._tx() as conn:
+            rows = conn.execute(sa.select(S.studies).order_by(S.studies.c.id)).all()
+        return [self._study(r) for r in rows]
+
+    def delete_study(self, name: str) -> None:
+        with self._tx() as conn:
+            row = self._study_row(conn, name)
+            ids = sa.select(S.trials.c.id).where(S.trials.c.study_id == row.id)
+            conn.execute(sa.delete(S.reports).where(S.reports.c.trial_id.in_(ids)))
+            conn.execute(sa.delete(S.trials).where(S.trials.c.study_id == row.id))
+            conn.execute(sa.delete(S.studies).where(S.studies.c.id == row.id))
+
+    def update_space(self, study: str, space: SearchSpace) -> SearchSpace:
+        with self._tx() as conn:
+            row = self._study_row(conn, study, lock=True)
+            merged = SearchSpace.from_config(json.loads(row.space))
+            if merged.merge(space):
+                conn.execute(
+                    sa.update(S.studies)
+                    .where(S.studies.c.id == row.id)
+                    .values(space=json.dumps(merged.to_config()))
+                )
+            return merged
+
+    # -- trials -----------------------------------------------------------------------------
+    def create_trial(
+        self,
+        study: str,
+        *,
+        state: TrialState = TrialState.RUNNING,
+        values: Mapping[str, Value] | None = None,
+        seed: int | None = None,
+        worker: str | None = None,
+        parent: int | None = None,
+        budget: float | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> Trial:
+        _checks.check_new_state(state)
+        attrs = _checks.json_attrs(attrs or {})
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            # The UPDATE takes the study row's lock: concurrent creators queue here.
+            conn.execute(
+                sa.update(S.studies)
+                .where(S.studies.c.id == study_id)
+                .values(n_trials=S.studies.c.n_trials + 1)
+            )
+            number = (
+                conn.execute(
+                    sa.select(S.studies.c.n_trials).where(S.studies.c.id == study_id)
+                ).scalar_one()
+                - 1
+            )
+            now = _to_db(utcnow())
+            running = state is TrialState.RUNNING
+            conn.execute(
+                sa.insert(S.trials).values(
+                    study_id=study_id,
+                    number=number,
+                    state=state.value,
+                    params=json.dumps(dict(values or {})),
+                    started_at=now if running else None,
+                    heartbeat_at=now if running else None,
+                    seed=seed,
+                    worker=worker if running else None,
+                    parent=parent,
+                    budget=budget,
+                    attrs=json.dumps(attrs),
+                )
+            )
+            return self._load_trial(conn, study_id, study, number)
+
+    def _trial_row(self, conn: Connection, study_id: int, study: str, number: int) -> Any:
+        row = conn.execute(
+            sa.select(S.trials).where(S.trials.c.study_id == study_id, S.trials.c.number == number)
+        ).first()
+        if row is None:
+            raise TrialNotFoundError(_checks.trial_not_found(study, number))
+        return row
+
+    def _load_trial(self, conn: Connection, study_id: int, study: str, number: int) -> Trial:
+        row = self._trial_row(conn, study_id, study, number)
+        return self._trials(conn, [row])[0]
+
+    def _trials(self, conn: Connection, rows: list[Any]) -> list[Trial]:
+        by_trial: dict[int, list[Report]] = {r.id: [] for r in rows}
+        if rows:
+            query = sa.select(S.reports).order_by(S.reports.c.trial_id, S.reports.c.step)
+            if len(rows) < 500:
+                query = query.where(S.reports.c.trial_id.in_(list(by_trial)))
+            else:
+                query = query.where(
+                    S.reports.c.trial_id.in_(
+                        sa.select(S.trials.c.id).where(S.trials.c.study_id == rows[0].study_id)
+                    )
+                )
+            for rep in conn.execute(query):
+                if rep.trial_id in by_trial:
+                    data = json.loads(rep.data)
+                    by_trial[rep.trial_id].append(Report(rep.step, data["value"], data["metrics"]))
+        return [
+            Trial(
+                number=r.number,
+                state=TrialState(r.state),
+                values=json.loads(r.params),
+                value=r.value,
+                reports=tuple(by_trial[r.id]),
+                started_at=_from_db(r.started_at),
+                finished_at=_from_db(r.finished_at),
+                heartbeat_at=_from_db(r.heartbeat_at),
+                error=r.error,
+                traceback=r.traceback,
+                seed=r.seed,
+                worker=r.worker,
+                parent=r.parent,
+                budget=r.budget,
+                attrs=json.loads(r.attrs),
+            )
+            for r in rows
+        ]
+
+    def claim_trial(self, study: str, worker: str) -> Trial | None:
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            query = (
+                sa.select(S.trials.c.id, S.trials.c.number)
+                .where(S.trials.c.study_id == study_id, S.trials.c.state == "waiting")
+                .order_by(S.trials.c.number)
+                .limit(1)
+            )
+            if not self._is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            now = _to_db(utcnow())
+            conn.execute(
+                sa.update(S.trials)
+                .where(S.trials.c.id == row.id)
+                .values(state="running", worker=worker, started_at=now, heartbeat_at=now)
+            )
+            return self._load_trial(conn, study_id, study, row.number)
+
+    def _update_running(
+        self, conn: Connection, study: str, number: int, action: str, **values: Any
+    ) -> int:
+        """Updates a RUNNING trial in one statement; explains why if it is not running."""
+        study_id = self._study_row(conn, study).id
+        result = conn.execute(
+            sa.update(S.trials)
+            .where(
+                S.trials.c.study_id == study_id,
+                S.trials.c.number == number,
+                S.trials.c.state == "running",
+            )
+            .values(**values)
+        )
+        if result.rowcount == 0:
+            row = self._trial_row(conn, study_id, study, number)
+            _checks.check_running(study, self._trials(conn, [row])[0], action)
+        return int(study_id)
+
+    def set_trial_values(
+        self, study: str, number: int, values: Mapping[str, Value], seed: int | None = None
+    ) -> Trial:
+        changes: dict[str, Any] = {"params": json.dumps(dict(values))}
+        if seed is not None:
+            changes["seed"] = seed
+        with self._tx() as conn:
+            study_id = self._update_running(conn, study, number, "set its values", **changes)
+            return self._load_trial(conn, study_id, study, number)
+
+    def set_trial_attrs(self, study: str, number: int, attrs: Mapping[str, Any]) -> Trial:
+        attrs = _checks.json_attrs(attrs)
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            row = self._trial_row(conn, study_id, study, number)
+            merged = {**json.loads(row.attrs), **attrs}
+            conn.execute(
+                sa.update(S.trials).where(S.trials.c.id == row.id).values(attrs=json.dumps(merged))
+            )
+            return self._load_trial(conn, study_id, study, number)
+
+    def report(
+        self,
+        study: str,
+        number: int,
+        step: int,
+        value: float | None,
+        metrics: Mapping[str, float] | None = None,
+    ) -> None:
+        rep = _checks.make_report(step, value, metrics)
+        data = json.dumps({"value": rep.value, "metrics": dict(rep.metrics)})
+        with self._tx() as conn:
+            study_id = self._update_running(
+                conn, study, number, "report", heartbeat_at=_to_db(utcnow())
+            )
+            trial_id = self._trial_row(conn, study_id, study, number).id
+            conn.execute(
+                sa.delete(S.reports).where(
+                    S.reports.c.trial_id == trial_id, S.reports.c.step == rep.step
+                )
+            )
+            conn.execute(sa.insert(S.reports).values(trial_id=trial_id, step=rep.step, data=data))
+
+    def heartbeat(self, study: str, number: int) -> None:
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            conn.execute(
+                sa.update(S.trials)
+                .where(
+                    S.trials.c.study_id == study_id,
+                    S.trials.c.number == number,
+                    S.trials.c.state == "running",
+                )
+                .values(heartbeat_at=_to_db(utcnow()))
+            )
+
+    def finish_trial(
+        self,
+        study: str,
+        number: int,
+        state: TrialState,
+        *,
+        value: float | None = None,
+        values: Mapping[str, Value] | None = None,
+        error: str | None = None,
+        traceback: str | None = None,
+    ) -> Trial:
+        _checks.check_final_state(state, value)
+        changes: dict[str, Any] = {} if values is None else {"params": json.dumps(dict(values))}
+        with self._tx() as conn:
+            study_id = self._update_running(
+                conn,
+                study,
+                number,
+                "finish it",
+                **changes,
+                state=state.value,
+                value=value,
+                error=error,
+                traceback=traceback,
+                finished_at=_to_db(utcnow()),
+            )
+            return self._load_trial(conn, study_id, study, number)
+
+    def list_trials(self, study: str, states: Collection[TrialState] | None = None) -> list[Trial]:
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            query = sa.select(S.trials).where(S.trials.c.study_id == study_id)
+            if states is not None:
+                query = query.where(S.trials.c.state.in_([s.value for s in states]))
+            rows = conn.execute(query.order_by(S.trials.c.number)).all()
+            return self._trials(conn, list(rows))
+
+    def get_trial(self, study: str, number: int) -> Trial:
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            return self._load_trial(conn, study_id, study, number)
+
+    def count_trials(self, study: str, states: Collection[TrialState] | None = None) -> int:
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            query = sa.select(sa.func.count()).where(S.trials.c.study_id == study_id)
+            if states is not None:
+                query = query.where(S.trials.c.state.in_([s.value for s in states]))
+            return int(conn.execute(query.select_from(S.trials)).scalar_one())
+
+    def fail_stale_trials(
+        self,
+        study: str,
+        *,
+        stale_before: datetime.datetime,
+        dead_workers: Collection[str] = (),
+    ) -> list[int]:
+        with self._tx() as conn:
+            study_id = self._study_row(conn, study).id
+            query = sa.select(S.trials).where(
+                S.trials.c.study_id == study_id, S.trials.c.state == "running"
+            )
+            if not self._is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            rows = conn.execute(query).all()
+            failed = []
+            for trial in self._trials(conn, list(rows)):
+                if _checks.is_stale(trial, stale_before, dead_workers):
+                    conn.execute(
+                        sa.update(S.trials)
+                        .where(
+                            S.trials.c.study_id == study_id,
+                            S.trials.c.number == trial.number,
+                            S.trials.c.state == "running",
+                        )
+                        .values(
+                            state="failed",
+                            error=_checks.stale_error(trial),
+                            finished_at=_to_db(utcnow()),
+                        )
+                    )
+                    failed.append(trial.number)
+            return failed

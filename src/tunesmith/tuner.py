@@ -1,0 +1,248 @@
+"""Tuner: wires a study's objective, space, oracle and storage, and runs the search."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tunesmith.exceptions import (
+    InvalidArgumentError,
+    SearchSpaceExhausted,
+    StudyNotFoundError,
+    TooManyFailedTrials,
+)
+from tunesmith.execution import ObjectiveFn, RunningTrial, TrialRunner
+from tunesmith.oracles import CoarseToFine, Oracle
+from tunesmith.space import Hyperparameter, SearchSpace
+from tunesmith.storage import Storage, get_storage
+from tunesmith.study import Study
+from tunesmith.trial import Objective, Trial, TrialState
+
+
+def _positive(name: str, value: Any, *, allow_none: bool = True, integer: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+        raise InvalidArgumentError(
+            f"{name} must be a positive {'integer' if integer else 'number'}, "
+            f"got {name}={value!r}."
+        )
+
+
+class Tuner:
+    """Tunes an objective function: the entry point for most users.
+
+    The study named ``study`` is created in ``storage`` on first use and resumed on later
+    runs: finished trials are kept, a trial whose process died is marked failed, and the
+    oracle goes on from the stored history.
+
+    Args:
+        objective: The metric to optimize: a name (``"val_accuracy"`` maximizes,
+            ``"val_loss"`` minimizes) or an :class:`Objective`.
+        oracle: Picks configurations; default :class:`~tunesmith.oracles.CoarseToFine`.
+        storage: A URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
+            None to keep the study in memory.
+        study: The study's name; ``"default"`` if None.
+        space: Definitions declared up front (define-by-run code may add more).
+        seed: The study's seed; drawn at random and stored if None. A resumed study keeps
+            the seed it was created with unless one is given.
+        max_consecutive_failures: The search stops with TooManyFailedTrials after this many
+            failed trials in a row.
+        heartbeat_interval: Seconds between heartbeats of a running trial.
+        stale_after: A running trial without a heartbeat for this long is marked failed.
+
+    Example:
+        >>> from tunesmith import Tuner
+        >>> tuner = Tuner("loss", seed=0)
+        >>> def objective(trial):
+        ...     x = trial.hp.Float("x", -5.0, 5.0)
+        ...     return (x - 1.0) ** 2
+        >>> best = tuner.search(objective, max_trials=30, progress=False)
+        >>> abs(best.values["x"] - 1.0) < 0.5
+        True
+    """
+
+    def __init__(
+        self,
+        objective: Objective | str,
+        *,
+        oracle: Oracle | None = None,
+        storage: Storage | str | None = None,
+        study: str | None = None,
+        space: SearchSpace | Iterable[Hyperparameter] | None = None,
+        seed: int | None = None,
+        max_consecutive_failures: int = 5,
+        heartbeat_interval: float = 5.0,
+        stale_after: float = 60.0,
+    ) -> None:
+        self.objective = Objective.coerce(objective)
+        self.oracle = oracle if oracle is not None else CoarseToFine()
+        if not isinstance(self.oracle, Oracle):
+            raise InvalidArgumentError(
+                f"Tuner: oracle must be an Oracle, got oracle={oracle!r}. "
+                "Use e.g. tunesmith.oracles.RandomSearch()."
+            )
+        _positive("max_consecutive_failures", max_consecutive_failures)
+        _positive("heartbeat_interval", heartbeat_interval, integer=False)
+        _positive("stale_after", stale_after, integer=False)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise InvalidArgumentError(f"Tuner: seed must be an integer, got seed={seed!r}.")
+        self.storage = get_storage(storage)
+        self.study_name = study or "default"
+        self.max_consecutive_failures = max_consecutive_failures
+        declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
+        self.study = self._open_study(declared, seed)
+        self.seed = int(seed if seed is not None else self.study.settings["seed"])
+        self.runner = TrialRunner(
+            self.storage,
+            self.study_name,
+            self.oracle,
+            seed=self.seed,
+            heartbeat_interval=heartbeat_interval,
+            stale_after=stale_after,
+        )
+
+    def _open_study(self, declared: SearchSpace, seed: int | None) -> Study:
+        try:
+            study = self.storage.load_study(self.study_name)
+        except StudyNotFoundError:
+            settings = {
+                "seed": seed if seed is not None else secrets.randbits(32),
+                **self.oracle.settings(),
+            }
+            return self.storage.create_study(self.study_name, self.objective, declared, settings)
+        if study.objective != self.objective:
+            raise InvalidArgumentError(
+                f"study {self.study_name!r} optimizes {study.objective.name!r} "
+                f"({study.objective.direction}), got objective={self.objective.name!r} "
+                f"({self.objective.direction}). Use the study's objective to resume it, or "
+                "give another study name."
+            )
+        if len(declared):
+            self.storage.update_space(self.study_name, declared)
+            study = self.storage.load_study(self.study_name)
+        return study
+
+    # -- search ---------------------------------------------------------------------------
+    def search(
+        self,
+        fn: ObjectiveFn,
+        max_trials: int | None = None,
+        *,
+        timeout: float | None = None,
+        progress: bool = True,
+    ) -> Trial | None:
+        """Runs trials of ``fn`` until the study has ``max_trials`` finished trials.
+
+        ``fn`` receives a :class:`~tunesmith.execution.RunningTrial` and returns the
+        objective's value (or a dict of metrics that holds it). An exception, None, NaN
+        or inf fails that trial only.
+
+        Args:
+            fn: The objective function.
+            max_trials: Finished trials (of any state) the study should hold; a resumed
+                study counts the trials it already has. None runs until ``timeout`` or
+                until the oracle is exhausted.
+            timeout: Seconds after which no new trial starts.
+            progress: Show a progress bar and, at the end, a summary table.
+
+        Returns:
+            The best trial so far, or None if no trial has a value.
+
+        Raises:
+            TooManyFailedTrials: ``max_consecutive_failures`` trials failed in a row.
+        """
+        if not callable(fn):
+            raise InvalidArgumentError(
+                f"search: fn must be a callable taking a trial, got fn={fn!r}."
+            )
+        _positive("max_trials", max_trials)
+        _positive("timeout", timeout, integer=False)
+        if max_trials is None and timeout is None and not self.oracle.ends_by_itself:
+            raise InvalidArgumentError(
+                "search: give max_trials or timeout; without them a search over this space "
+                "would never end."
+            )
+        from tunesmith._progress import SearchProgress
+
+        self.runner.fail_stale()
+        finished = self._n_finished()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        failures = 0
+        with SearchProgress(self, max_trials, enabled=progress) as bar:
+            while max_trials is None or finished < max_trials:
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                try:
+                    trial = self.runner.run_one(fn)
+                except SearchSpaceExhausted as e:
+                    bar.note(str(e))
+                    break
+                finished = self._n_finished()
+                bar.update(trial, finished)
+                failures = failures + 1 if trial.state is TrialState.FAILED else 0
+                if failures >= self.max_consecutive_failures:
+                    raise TooManyFailedTrials(
+                        f"{failures} trials failed in a row, so the search stopped. The last, "
+                        f"trial {trial.number}, failed with: {trial.error}. Fix the objective; "
+                        "the full traceback is in the trial record (tunesmith trials "
+                        f"--storage URL --study {self.study_name} --failed)."
+                    )
+        if progress:
+            from tunesmith.analysis import print_summary
+
+            print_summary(self.storage, self.study_name)
+        return self.best_trial
+
+    def _n_finished(self) -> int:
+        return self.storage.count_trials(
+            self.study_name, (TrialState.COMPLETED, TrialState.STOPPED, TrialState.FAILED)
+        )
+
+    # -- ask / tell -----------------------------------------------------------------------
+    def ask(self) -> RunningTrial:
+        """Starts a trial for a loop of your own; read values with ``trial.hp``.
+
+        Example:
+            >>> tuner = Tuner("loss", seed=0)
+            >>> trial = tuner.ask()
+            >>> x = trial.hp.Float("x", 0.0, 1.0)
+            >>> tuner.tell(trial, (x - 0.5) ** 2).state.name
+            'COMPLETED'
+        """
+        return self.runner.start_trial()
+
+    def tell(
+        self, trial: RunningTrial, value: Any = None, *, error: BaseException | str | None = None
+    ) -> Trial:
+        """Finishes a trial from ``ask()``: its value (or metrics dict), or the error that
+        ended it. A None or non-finite value fails the trial."""
+        if not isinstance(trial, RunningTrial):
+            raise InvalidArgumentError(
+                f"tell: trial must be the object ask() returned, got trial={trial!r}."
+            )
+        return self.runner.finish(trial, value, error=error)
+
+    def enqueue(self, values: Mapping[str, Any]) -> Trial:
+        """Queues a configuration to run next (e.g. a known good one, or the defaults)."""
+        return self.runner.enqueue(values)
+
+    # -- results --------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[Trial]:
+        """Every trial of the study, in number order."""
+        return self.storage.list_trials(self.study_name)
+
+    @property
+    def best_trial(self) -> Trial | None:
+        """The best finished trial with a finite value, or None."""
+        return self.storage.best_trial(self.study_name)
+
+    def results_summary(self, n: int = 10) -> None:
+        """Prints the best ``n`` trials and the study's counts."""
+        from tunesmith.analysis import print_summary
+
+        print_summary(self.storage, self.study_name, n=n)
