@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from tunesmith.exceptions import (
@@ -53,6 +55,9 @@ class Tuner:
             failed trials in a row.
         heartbeat_interval: Seconds between heartbeats of a running trial.
         stale_after: A running trial without a heartbeat for this long is marked failed.
+        artifacts: Folder for trial files (checkpoints); each study gets a subfolder and
+            each trial ``trial-<n>`` in it. By default beside a SQLite file
+            (``study.db`` → ``study-artifacts/``), else in the system's temporary folder.
 
     Example:
         >>> from tunesmith import Tuner
@@ -77,6 +82,7 @@ class Tuner:
         max_consecutive_failures: int = 5,
         heartbeat_interval: float = 5.0,
         stale_after: float = 60.0,
+        artifacts: str | Path | None = None,
     ) -> None:
         self.objective = Objective.coerce(objective)
         self.oracle = oracle if oracle is not None else CoarseToFine()
@@ -103,7 +109,17 @@ class Tuner:
             seed=self.seed,
             heartbeat_interval=heartbeat_interval,
             stale_after=stale_after,
+            artifacts=self._artifacts_dir(artifacts),
         )
+
+    def _artifacts_dir(self, artifacts: str | Path | None) -> Path:
+        if artifacts is not None:
+            return Path(artifacts) / self.study_name
+        url = getattr(self.storage, "url", "")
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            db = Path(url[len("sqlite:///") :])
+            return db.parent / f"{db.stem}-artifacts" / self.study_name
+        return Path(tempfile.gettempdir()) / "tunesmith-artifacts" / self.study_name
 
     def _open_study(self, declared: SearchSpace, seed: int | None) -> Study:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import traceback as tb
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ class TrialRunner:
         stale_after: A running trial with no heartbeat for this long is failed.
         stop_rule: Decides after each report whether the trial stops early.
         worker: This worker's id (default ``host:pid:random``).
+        artifacts: The study's folder for trial files; each trial gets ``trial-<n>`` in it.
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class TrialRunner:
         stale_after: float = 60.0,
         stop_rule: StopRule | None = None,
         worker: str | None = None,
+        artifacts: Path | None = None,
     ) -> None:
         self.storage = storage
         self.study = study
@@ -59,6 +62,7 @@ class TrialRunner:
         self.stale_after = stale_after
         self.stop_rule = stop_rule
         self.worker = worker or new_worker_id()
+        self.artifacts = artifacts
         self._beats: dict[int, Heartbeat] = {}
         self._spaces: dict[int, SearchSpace] = {}
 
@@ -104,6 +108,7 @@ class TrialRunner:
             study.objective,
             sample_new=self.oracle.suggest_new,
             stop_rule=self.stop_rule,
+            artifacts=self.artifacts,
         )
         self._spaces[record.number] = study.space
         self._beats[record.number] = Heartbeat(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,6 +33,7 @@ class RunningTrial:
         seed: Seed of this trial; ``rng`` is a NumPy generator made from it. Seed your
             framework from it (``torch.manual_seed(trial.seed)``) for reproducible trials.
         study: The study's name.
+        directory: A folder of the trial's own for checkpoints and other files.
     """
 
     def __init__(
@@ -43,8 +46,10 @@ class RunningTrial:
         *,
         sample_new: Callable[..., float],
         stop_rule: StopRule | None = None,
+        artifacts: Path | None = None,
     ) -> None:
         self.storage = storage
+        self._artifacts = artifacts
         self.study = study
         self.number = record.number
         self.seed = int(record.seed if record.seed is not None else 0)
@@ -93,6 +98,17 @@ class RunningTrial:
     def set_attr(self, key: str, value: Any) -> None:
         """Stores a JSON-serializable attribute on the trial (shown by ``tunesmith trials``)."""
         self.storage.set_trial_attrs(self.study, self.number, {key: value})
+
+    @property
+    def directory(self) -> Path:
+        """This trial's own folder for checkpoints and files (created on first use):
+        ``<artifacts>/trial-<number>``, see :class:`~tunesmith.Tuner`'s ``artifacts``."""
+        root = self._artifacts
+        if root is None:
+            root = Path(tempfile.gettempdir()) / "tunesmith-artifacts" / self.study
+        path = root / f"trial-{self.number}"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def record(self) -> Trial:
         """The trial as the storage holds it now."""
