@@ -72,7 +72,7 @@ def seen_keys(trials: Iterable[Trial]) -> set[Hashable]:
 
 
 def is_finite_space(space: SearchSpace) -> bool:
-    return all(p.grid() is not None for p in space)
+    return all(p.n_values is not None for p in space)
 
 
 def ranked(history: Sequence[Trial], objective: Objective) -> list[Trial]:

@@ -27,11 +27,6 @@ Value = int | float | str | bool
 _VALUE_TYPES = (bool, int, float, str)
 
 
-def _canonical_float(value: float) -> float:
-    """Rounds away binary noise (0.30000000000000004 -> 0.3) so grid values compare equal."""
-    return float(f"{value:.12g}")
-
-
 def _type_name(value: object) -> str:
     return type(value).__name__
 
@@ -97,6 +92,11 @@ class Hyperparameter(abc.ABC):
     @abc.abstractmethod
     def grid(self) -> list[Value] | None:
         """All values, in order, if there are finitely many; None for a continuum."""
+
+    @property
+    @abc.abstractmethod
+    def n_values(self) -> int | None:
+        """How many values there are (cheap, no list built); None for a continuum."""
 
     @abc.abstractmethod
     def _config(self) -> dict[str, Any]:
@@ -244,8 +244,12 @@ class _Numeric(Hyperparameter):
         """The number of grid values when ``step`` is given."""
         return self._layout[2]  # type: ignore[attr-defined,no-any-return]
 
-    def _cast(self, value: float) -> Value:
-        return int(round(value)) if self._is_integer else _canonical_float(value)
+    def _cast(self, value: float, *, on_grid: bool = False) -> Value:
+        if self._is_integer:
+            return int(round(value))
+        if on_grid:  # the scale's grid value, kept inside the bounds
+            value = min(max(value, self.min_value), self.max_value)
+        return float(value)
 
     def to_unit(self, value: Any) -> float:
         value = self.validate(value)
@@ -264,11 +268,20 @@ class _Numeric(Hyperparameter):
         g_lo, width, n = self._layout  # type: ignore[attr-defined]
         if n is not None:
             k = min(int(unit * n), n - 1)
-            return self._cast(scale.grid_value(self.min_value, self.step, k))  # type: ignore[arg-type]
+            value = scale.grid_value(self.min_value, self.step, k)  # type: ignore[arg-type]
+            return self._cast(value, on_grid=True)
         x = scale.inverse(g_lo + unit * width)
         if self._is_integer:
             x = math.floor(x + 0.5)
         return self._cast(min(max(x, self.min_value), self.max_value))
+
+    @property
+    def n_values(self) -> int | None:
+        if self.n_grid is not None:
+            return self.n_grid
+        if self._is_integer:
+            return int(self.max_value - self.min_value) + 1
+        return 1 if self.min_value == self.max_value else None
 
     def grid(self) -> list[Value] | None:
         n = self.n_grid
@@ -306,7 +319,7 @@ class _Numeric(Hyperparameter):
                     f"min_value={self.min_value!r}, got {what}={value!r}. "
                     f"Nearby grid values: {self.from_unit(self.to_unit_unchecked(value))!r}."
                 )
-        return self._cast(value)
+        return self._cast(value, on_grid=self.n_grid is not None)
 
     def to_unit_unchecked(self, value: float) -> float:
         scale: Scale = self._scale  # type: ignore[attr-defined]
@@ -360,6 +373,11 @@ class Int(_Numeric):
                     f"{field} must be an integer, got {field}={v!r}. "
                     "Use Float for a real-valued range."
                 )
+        if self.step is not None and self.sampling == "reverse_log":
+            raise self._invalid(
+                f"a reverse_log Int takes no step, got step={self.step!r}: its grid "
+                "1 - (1 - min) / step**k is not made of integers. Drop step, or use Float."
+            )
         object.__setattr__(self, "min_value", int(self.min_value))
         object.__setattr__(self, "max_value", int(self.max_value))
         if self.step is not None and not isinstance(self.step, bool):
@@ -487,6 +505,10 @@ class Choice(Hyperparameter):
     def grid(self) -> list[Value] | None:
         return list(self.values)
 
+    @property
+    def n_values(self) -> int | None:
+        return len(self.values)
+
     def _config(self) -> dict[str, Any]:
         return {"values": list(self.values), "ordered": self.ordered, "default": self.default}
 
@@ -572,6 +594,10 @@ class Fixed(Hyperparameter):
 
     def grid(self) -> list[Value] | None:
         return [self.value]
+
+    @property
+    def n_values(self) -> int | None:
+        return 1
 
     def _config(self) -> dict[str, Any]:
         return {"value": self.value}

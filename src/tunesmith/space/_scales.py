@@ -15,10 +15,22 @@ Oracles never see these: they work in ``[0, 1]`` and the parameter maps both way
 from __future__ import annotations
 
 import abc
+import decimal
 import math
 from typing import ClassVar, Literal
 
 Sampling = Literal["linear", "log", "reverse_log"]
+
+
+def _decimals(x: float) -> int:
+    """Decimal places in the shortest repr of ``x`` (0.25 -> 2, 1e-05 -> 5), at most 15."""
+    exponent = decimal.Decimal(repr(float(x))).as_tuple().exponent
+    return min(15, max(0, -int(exponent)))
+
+
+def _significant(x: float) -> float:
+    """``x`` to 12 significant digits: removes the noise of products and powers."""
+    return float(f"{x:.12g}")
 
 
 class Scale(abc.ABC):
@@ -43,8 +55,9 @@ class Scale(abc.ABC):
         return step
 
     def grid_value(self, low: float, step: float, k: int) -> float:
-        """The ``k``-th value of the grid that starts at ``low`` with ``step``."""
-        return low + k * step
+        """The ``k``-th value of the grid that starts at ``low`` with ``step``, without the
+        binary noise of repeated addition (0.1 * 3 gives 0.3, not 0.30000000000000004)."""
+        return round(low + k * step, max(_decimals(low), _decimals(step)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -94,7 +107,7 @@ class LogScale(Scale):
         return math.log10(step)
 
     def grid_value(self, low: float, step: float, k: int) -> float:
-        return low * step**k
+        return _significant(low * step**k)
 
 
 class ReverseLogScale(Scale):
@@ -123,7 +136,7 @@ class ReverseLogScale(Scale):
         return math.log10(step)
 
     def grid_value(self, low: float, step: float, k: int) -> float:
-        return 1.0 - (1.0 - low) / step**k
+        return _significant(1.0 - (1.0 - low) / step**k)
 
 
 SCALES: dict[str, Scale] = {s.name: s for s in (LinearScale(), LogScale(), ReverseLogScale())}

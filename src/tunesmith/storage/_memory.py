@@ -123,7 +123,7 @@ class InMemoryStorage(Storage):
             )
             data.trials.append(trial)
             data.reports.append({})
-            return trial
+            return self._with_reports(data, trial)
 
     def _replace(self, study: str, number: int, **changes: Any) -> Trial:
         data = self._data(study)
