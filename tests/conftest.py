@@ -8,9 +8,14 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from tunesmith.storage import InMemoryStorage, SQLStorage, Storage
 from tunesmith.testing import PostgresServer, postgres_server
+
+# Property tests draw the same examples on every run: CI is deterministic.
+settings.register_profile("tunesmith", derandomize=True, deadline=None)
+settings.load_profile("tunesmith")
 
 
 @pytest.fixture(autouse=True)

@@ -42,14 +42,10 @@ def main() -> None:
 @_storage_option
 def studies(storage: str) -> None:
     """Lists the studies in a storage."""
-    console = Console()
     s = get_storage(storage)
     for study in s.list_studies():
         n = s.count_trials(study.name)
-        console.print(
-            f"{study.name}\t{study.objective.name} ({study.objective.direction})\t{n} trials",
-            highlight=False,
-        )
+        click.echo(f"{study.name}\t{study.objective.name} ({study.objective.direction})\t{n} trials")
 
 
 @main.command()

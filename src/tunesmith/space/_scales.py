@@ -136,7 +136,7 @@ class ReverseLogScale(Scale):
         return math.log10(step)
 
     def grid_value(self, low: float, step: float, k: int) -> float:
-        return _significant(1.0 - (1.0 - low) / step**k)
+        return 1.0 - _significant((1.0 - low) / step**k)
 
 
 SCALES: dict[str, Scale] = {s.name: s for s in (LinearScale(), LogScale(), ReverseLogScale())}

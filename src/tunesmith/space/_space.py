@@ -20,9 +20,9 @@ class SearchSpace:
 
     Example:
         >>> from tunesmith.space import Float, Int, SearchSpace
-        >>> space = SearchSpace([Float("lr", 1e-4, 1e-1, sampling="log"), Int("units", 32, 256)])
+        >>> space = SearchSpace([Float("lr", 1e-4, 1.0, sampling="log"), Int("units", 32, 256)])
         >>> space.decode({"lr": 0.5, "units": 0.0})
-        {'lr': 0.00316227766017, 'units': 32}
+        {'lr': 0.01, 'units': 32}
     """
 
     def __init__(self, params: Iterable[Hyperparameter] = ()) -> None:

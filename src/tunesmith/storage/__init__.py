@@ -7,7 +7,7 @@ from tunesmith.storage._base import SCHEMA_VERSION, Storage
 from tunesmith.storage._memory import InMemoryStorage
 from tunesmith.storage._sql import SQLStorage
 
-__all__ = ["SCHEMA_VERSION", "InMemoryStorage", "SQLStorage", "Storage", "get_storage"]
+__all__ = ["InMemoryStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "get_storage"]
 
 
 def get_storage(storage: Storage | str | None) -> Storage:

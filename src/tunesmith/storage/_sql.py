@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import weakref
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -79,6 +80,11 @@ class SQLStorage(Storage):
         self._engine = self._make_engine()
         self._check_schema()
 
+    def _track(self, engine: Engine) -> Engine:
+        # Pooled connections are closed when the storage is collected, not left to warn.
+        weakref.finalize(self, engine.dispose)
+        return engine
+
     # -- connection -------------------------------------------------------------------------
     def _make_engine(self) -> Engine:
         url = normalize_url(self.url)
@@ -90,6 +96,7 @@ class SQLStorage(Storage):
                 "or postgresql://user:password@host:port/database."
             ) from None
         kwargs = dict(self._engine_kwargs)
+
         if sa_url.get_backend_name() == "sqlite":
             kwargs.setdefault("connect_args", {"timeout": 60})
             engine = sa.create_engine(url, **kwargs)
@@ -109,11 +116,11 @@ class SQLStorage(Storage):
             def _begin(conn: Connection) -> None:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        else:
-            kwargs.setdefault("pool_pre_ping", True)
-            engine = sa.create_engine(url, **kwargs)
-            self._is_sqlite = False
-        return engine
+            return self._track(engine)
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = sa.create_engine(url, **kwargs)
+        self._is_sqlite = False
+        return self._track(engine)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:

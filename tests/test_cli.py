@@ -1,0 +1,74 @@
+"""The CLI prints what the public API returns, and names bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import tunesmith
+from tunesmith import Tuner
+from tunesmith.cli import main
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path}/cli.db"
+
+    def f(trial):  # type: ignore[no-untyped-def]
+        lr = trial.hp.Float("lr", 1e-4, 1e-1, sampling="log")
+        if trial.number == 2:
+            raise ValueError("exploded")
+        trial.report(step=0, val_accuracy=0.5, val_loss=1.0)
+        return {"val_accuracy": 1 - abs(lr - 0.01)}
+
+    Tuner("val_accuracy", storage=url, study="cli", seed=0).search(f, max_trials=5,
+                                                                   progress=False)
+    return url
+
+
+def test_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "tunesmith.cli", "--version"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == f"tunesmith, version {tunesmith.__version__}"
+
+
+def test_trials_csv(url: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["trials", "--storage", url, "--study", "cli"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["number"] for r in rows] == ["0", "1", "2", "3", "4"]
+    assert rows[2]["state"] == "failed" and rows[2]["error"] == "ValueError: exploded"
+    assert rows[0]["metric_val_loss"] == "1.0" and float(rows[0]["hp_lr"]) > 0
+    path = tmp_path / "out.csv"
+    result = CliRunner().invoke(main, ["trials", "--storage", url, "--study", "cli",
+                                       "--csv", str(path)])
+    assert "wrote 5 trials" in result.output and path.read_text().startswith("number,")
+
+
+def test_failed_shows_tracebacks(url: str) -> None:
+    result = CliRunner().invoke(main, ["trials", "--storage", url, "--study", "cli", "--failed"])
+    assert "trial 2: ValueError: exploded" in result.output and "Traceback" in result.output
+
+
+def test_best_and_summary(url: str) -> None:
+    best = tunesmith.get_storage(url).best_trial("cli")
+    result = CliRunner().invoke(main, ["best", "--storage", url, "--study", "cli", "--json"])
+    assert json.loads(result.output) == {"number": best.number, "val_accuracy": best.value,
+                                         "values": dict(best.values)}
+    result = CliRunner().invoke(main, ["summary", "--storage", url, "--study", "cli"])
+    assert result.exit_code == 0 and "4 completed, 1 failed" in result.output
+    result = CliRunner().invoke(main, ["studies", "--storage", url])
+    assert "cli\tval_accuracy (max)\t5 trials" in result.output
+
+
+def test_unknown_study_is_a_clear_error(url: str) -> None:
+    result = CliRunner().invoke(main, ["best", "--storage", url, "--study", "nope"])
+    assert result.exit_code == 1
+    assert "no study named 'nope'. Studies in this storage: 'cli'." in result.output

@@ -1,0 +1,178 @@
+"""The Tuner end to end: search, failures, resume, ask/tell, enqueue."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tunesmith import Tuner
+from tunesmith.exceptions import InvalidArgumentError, InvalidSpaceError, TooManyFailedTrials
+from tunesmith.oracles import RandomSearch
+from tunesmith.space import Float, Int
+from tunesmith.trial import Objective, TrialState
+
+
+def quadratic(trial):  # type: ignore[no-untyped-def]
+    x = trial.hp.Float("x", -3.0, 3.0)
+    units = trial.hp.Int("units", 8, 64, step=8)
+    trial.report(x**2, step=0, units=units)
+    return {"loss": (x - 0.5) ** 2 + units / 640, "units": units}
+
+
+class TestSearch:
+    def test_runs_max_trials_and_finds_a_good_point(self, storage_url: str) -> None:
+        tuner = Tuner("loss", storage=storage_url, study="q", seed=1)
+        best = tuner.search(quadratic, max_trials=25, progress=False)
+        assert len(tuner.trials) == 25
+        assert all(t.state is TrialState.COMPLETED for t in tuner.trials)
+        assert best is not None and best.value < 0.2
+        assert best == tuner.best_trial
+        assert [r.metrics for r in best.reports] == [{"units": best.values["units"]}]
+
+    def test_seeded_runs_are_reproducible(self) -> None:
+        a = Tuner("loss", seed=3)
+        b = Tuner("loss", seed=3)
+        a.search(quadratic, max_trials=15, progress=False)
+        b.search(quadratic, max_trials=15, progress=False)
+        assert [t.values for t in a.trials] == [t.values for t in b.trials]
+        c = Tuner("loss", seed=4)
+        c.search(quadratic, max_trials=15, progress=False)
+        assert [t.values for t in a.trials] != [t.values for t in c.trials]
+
+    def test_failures_are_recorded_and_never_best(self) -> None:
+        def f(trial):  # type: ignore[no-untyped-def]
+            x = trial.hp.Float("x", 0.0, 1.0)
+            kind = trial.number % 5
+            if kind == 1:
+                raise ValueError("diverged at epoch 3")
+            if kind == 2:
+                return math.nan
+            if kind == 3:
+                return None
+            if kind == 4:
+                return -math.inf
+            return x
+
+        tuner = Tuner("loss", seed=0)
+        tuner.search(f, max_trials=10, progress=False)
+        states = [t.state for t in tuner.trials]
+        assert states.count(TrialState.COMPLETED) == 2
+        errors = {t.number % 5: t.error for t in tuner.trials if t.error}
+        assert errors[1] == "ValueError: diverged at epoch 3"
+        assert "returned nan" in errors[2]
+        assert "returned None" in errors[3] and "return the metric (loss)" in errors[3]
+        assert "returned -inf" in errors[4]
+        failed = tuner.trials[1]
+        assert "Traceback" in failed.traceback and "diverged at epoch 3" in failed.traceback
+        assert failed.values == {"x": failed.values["x"]}
+        assert tuner.best_trial.number in (0, 5)
+
+    def test_stops_after_consecutive_failures_with_the_error(self) -> None:
+        def broken(trial):  # type: ignore[no-untyped-def]
+            trial.hp.Float("x", 0.0, 1.0)
+            raise RuntimeError("CUDA out of memory")
+
+        tuner = Tuner("loss", seed=0, max_consecutive_failures=3)
+        with pytest.raises(TooManyFailedTrials, match="3 trials failed in a row.*trial 2, "
+                           "failed with: RuntimeError: CUDA out of memory"):
+            tuner.search(broken, max_trials=10, progress=False)
+        assert len(tuner.trials) == 3
+
+    def test_a_bad_definition_fails_the_trial_and_stops_the_search(self) -> None:
+        def f(trial):  # type: ignore[no-untyped-def]
+            return trial.hp.Float("lr", 0.0, 1.0, sampling="log")
+
+        tuner = Tuner("loss", seed=0)
+        with pytest.raises(InvalidSpaceError, match="log sampling needs min_value > 0"):
+            tuner.search(f, max_trials=5, progress=False)
+        assert tuner.trials[0].state is TrialState.FAILED
+
+    def test_timeout_or_max_trials_is_required(self) -> None:
+        with pytest.raises(InvalidArgumentError, match="give max_trials or timeout"):
+            Tuner("loss").search(quadratic, progress=False)
+        with pytest.raises(InvalidArgumentError, match="max_trials must be a positive integer"):
+            Tuner("loss").search(quadratic, max_trials=0, progress=False)
+
+    def test_declared_space_and_define_by_run_together(self) -> None:
+        tuner = Tuner("loss", space=[Float("x", -3.0, 3.0)], seed=0)
+        tuner.search(quadratic, max_trials=3, progress=False)
+        assert tuner.storage.load_study("default").space.names == ["x", "units"]
+
+    def test_summary_prints(self, capsys: pytest.CaptureFixture[str]) -> None:
+        tuner = Tuner("loss", seed=0, study="demo")
+        tuner.search(quadratic, max_trials=4, progress=True)
+        out = capsys.readouterr().out
+        assert "study 'demo': best 4 by loss (min)" in out and "4 completed" in out
+
+
+class TestResume:
+    def test_second_run_continues_the_study(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        url = f"sqlite:///{tmp_path}/s.db"
+        first = Tuner("loss", storage=url, study="s", seed=5)
+        first.search(quadratic, max_trials=6, progress=False)
+        kept = [(t.number, t.values, t.value) for t in first.trials]
+        again = Tuner("loss", storage=url, study="s")
+        assert again.seed == 5
+        again.search(quadratic, max_trials=10, progress=False)
+        assert [(t.number, t.values, t.value) for t in again.trials[:6]] == kept
+        assert len(again.trials) == 10
+
+    def test_resume_continues_exactly_like_an_uninterrupted_run(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        url = f"sqlite:///{tmp_path}/s.db"
+        Tuner("loss", storage=url, study="s", seed=9).search(quadratic, max_trials=7,
+                                                               progress=False)
+        resumed = Tuner("loss", storage=url, study="s")
+        resumed.search(quadratic, max_trials=14, progress=False)
+        straight = Tuner("loss", seed=9)
+        straight.search(quadratic, max_trials=14, progress=False)
+        assert [t.values for t in resumed.trials] == [t.values for t in straight.trials]
+
+    def test_other_objective_is_refused(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        url = f"sqlite:///{tmp_path}/s.db"
+        Tuner("val_loss", storage=url, study="s")
+        with pytest.raises(InvalidArgumentError, match="optimizes 'val_loss' \\(min\\), got "
+                           "objective='val_accuracy'"):
+            Tuner("val_accuracy", storage=url, study="s")
+
+
+class TestAskTell:
+    def test_ask_tell_loop(self) -> None:
+        tuner = Tuner(Objective("score", "max"), oracle=RandomSearch(), seed=0)
+        for _ in range(5):
+            trial = tuner.ask()
+            x = trial.hp.Float("x", 0.0, 1.0)
+            trial.report(x / 2, step=0)
+            trial.report(step=1, score=x)
+            record = tuner.tell(trial, x)
+            assert record.state is TrialState.COMPLETED
+            assert [r.value for r in record.reports] == [pytest.approx(x / 2), pytest.approx(x)]
+        assert tuner.best_trial.value == max(t.value for t in tuner.trials)
+
+    def test_tell_an_error_or_nan(self) -> None:
+        tuner = Tuner("loss", seed=0)
+        t = tuner.ask()
+        assert tuner.tell(t, error="OOM").error == "OOM"
+        t = tuner.ask()
+        assert tuner.tell(t, float("nan")).state is TrialState.FAILED
+        with pytest.raises(InvalidArgumentError, match="the object ask\\(\\) returned"):
+            tuner.tell(3, 1.0)  # type: ignore[arg-type]
+
+    def test_enqueued_configurations_run_first(self) -> None:
+        tuner = Tuner("loss", space=[Int("units", 8, 64, step=8), Float("x", -3.0, 3.0)],
+                      seed=0)
+        tuner.enqueue({"units": 16, "x": 0.5})
+        with pytest.raises(InvalidSpaceError, match=r"Int\('units'\): value must lie on the grid"):
+            tuner.enqueue({"units": 17, "x": 0.5})
+        tuner.search(quadratic, max_trials=3, progress=False)
+        assert tuner.trials[0].values == {"units": 16, "x": 0.5}
+        assert tuner.best_trial.number == 0
+
+
+def test_bad_tuner_arguments() -> None:
+    with pytest.raises(InvalidArgumentError, match="oracle must be an Oracle"):
+        Tuner("loss", oracle="random")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="storage must be a Storage, a URL or None"):
+        Tuner("loss", storage="study.db")
+    with pytest.raises(InvalidArgumentError, match="cannot tell whether to minimize"):
+        Tuner("throughput")
