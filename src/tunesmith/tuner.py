@@ -119,7 +119,8 @@ class Tuner:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             db = Path(url[len("sqlite:///") :])
             return db.parent / f"{db.stem}-artifacts" / self.study_name
-        return Path(tempfile.gettempdir()) / "tunesmith-artifacts" / self.study_name
+        # Not persisted: a fresh folder, so a later run's trial-0 never meets this one's files.
+        return Path(tempfile.mkdtemp(prefix="tunesmith-artifacts-")) / self.study_name
 
     def _open_study(self, declared: SearchSpace, seed: int | None) -> Study:
         try:

@@ -184,7 +184,7 @@ def train(
     diagnostics: bool = True,
     diagnostics_examples: int = 512,
     find_lr: bool = False,
-    resume: bool = True,
+    resume: bool = False,
     resume_from: str | Path | None = None,
     keep_checkpoints: int = 1,
 ) -> FitResult:
@@ -212,7 +212,9 @@ def train(
         diagnostics_examples: Validation examples the diagnostics look at.
         find_lr: Run the learning-rate finder first and train at its suggestion instead
             of the spec's rate (recorded as the ``lr_finder`` attribute).
-        resume: Continue from the latest checkpoint in ``trial.directory`` if there is one.
+        resume: Continue from the latest checkpoint in ``trial.directory`` if there is one
+            (for a scheduler that runs a trial again with a larger budget). The LR schedule
+            comes back from the checkpoint: a cosine decay keeps the length it started with.
         resume_from: A folder of another run's checkpoints to continue from (e.g. a trial
             promoted to a larger budget); its latest checkpoint is loaded.
         keep_checkpoints: Step checkpoints kept in the trial's folder.

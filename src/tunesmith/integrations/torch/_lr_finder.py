@@ -131,7 +131,7 @@ def find_learning_rate(
                 batch = next(stream)
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(batch[0]), batch[1])
-            value = float(loss)
+            value = float(loss.detach())
             if not math.isfinite(value):
                 diverged_at = lr
                 break
