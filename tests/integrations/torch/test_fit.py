@@ -14,6 +14,7 @@ from tunesmith.integrations.torch import (
     DenseHyperModel,
     DenseNetwork,
     DenseSpec,
+    HyperModel,
     OptimizerSpec,
     TaskLoss,
     TrainingSpec,
@@ -208,3 +209,30 @@ def test_without_torch_the_core_imports_and_the_toolkit_names_the_extra() -> Non
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'tunesmith[torch]'" in out.stdout
+
+
+def test_a_diverging_run_fails_its_trial(digits: Data) -> None:
+    class Exploding(HyperModel):
+        def build(self, hp: tunesmith.HyperParameters) -> DenseNetwork:
+            return DenseNetwork(DenseSpec(64, 10, width=32))
+
+        def training(self, hp: tunesmith.HyperParameters) -> TrainingSpec:
+            return TrainingSpec(OptimizerSpec("sgd", learning_rate=1e4))
+
+    t = tunesmith.Tuner("val_loss", seed=0)
+    t.search(Exploding().objective(digits, epochs=3, device="cpu"), max_trials=1, progress=False)
+    (trial,) = t.trials
+    assert trial.state is TrialState.FAILED
+    assert "non-finite" in (trial.error or "")
+    assert len(trial.reports) == 1  # stopped at the first non-finite epoch
+
+
+def test_in_memory_studies_never_share_checkpoint_folders(tmp_path: Path) -> None:
+    first, second = (
+        tunesmith.Tuner("val_loss", seed=0).ask(),
+        tunesmith.Tuner("val_loss", seed=0).ask(),
+    )
+    assert first.number == second.number == 0
+    assert first.directory != second.directory
+    on_disk = tuner(tmp_path, objective="val_loss").ask().directory
+    assert on_disk == tmp_path / "study-artifacts" / "digits" / "trial-0"
