@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -236,3 +237,15 @@ def test_in_memory_studies_never_share_checkpoint_folders(tmp_path: Path) -> Non
     assert first.directory != second.directory
     on_disk = tuner(tmp_path, objective="val_loss").ask().directory
     assert on_disk == tmp_path / "study-artifacts" / "digits" / "trial-0"
+
+
+def test_the_objective_pickles_for_worker_processes(digits: Data) -> None:
+    fn = pickle.loads(pickle.dumps(DenseHyperModel(64, 10, **SMALL).objective(digits, epochs=1)))
+    t = tunesmith.Tuner("val_accuracy", seed=0)
+    assert t.search(fn, max_trials=1, progress=False) is not None
+
+
+def test_data_must_be_a_data(digits: Data) -> None:
+    trial = tunesmith.Tuner("val_loss", seed=0).ask()
+    with pytest.raises(InvalidArgumentError, match=r"got data=tuple\. Build it with Data"):
+        train(new_model(), (digits.x_train, digits.y_train), trial, SPEC)  # type: ignore[arg-type]

@@ -225,6 +225,12 @@ def train(
     Raises:
         InvalidArgumentError: The study's objective is not a metric this loop computes.
     """
+    if not isinstance(data, Data):
+        raise InvalidArgumentError(
+            f"train: data must be a tunesmith.integrations.torch.Data, got "
+            f"data={type(data).__name__}. Build it with Data.from_arrays(x_train, y_train, "
+            "x_val, y_val), or override HyperModel.fit to take your own."
+        )
     names = metric_names(task)
     objective = trial.objective
     if objective.name not in names:

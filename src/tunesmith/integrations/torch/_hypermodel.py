@@ -92,12 +92,21 @@ class HyperModel(abc.ABC):
             ``fn(trial) -> float``, for ``tuner.search(fn, max_trials=...)``.
         """
 
-        def run(trial: RunningTrial) -> float:
-            torch.manual_seed(trial.seed)
-            model = self.build(trial.hp)
-            return self.fit(trial.hp, model, data, trial, **options)
+        return _Objective(self, data, options)
 
-        return run
+
+class _Objective:
+    """``HyperModel.objective``'s function; a class so that worker processes can pickle it."""
+
+    def __init__(self, hypermodel: HyperModel, data: Any, options: dict[str, Any]) -> None:
+        self.hypermodel = hypermodel
+        self.data = data
+        self.options = options
+
+    def __call__(self, trial: RunningTrial) -> float:
+        torch.manual_seed(trial.seed)
+        model = self.hypermodel.build(trial.hp)
+        return self.hypermodel.fit(trial.hp, model, self.data, trial, **self.options)
 
 
 class DenseHyperModel(HyperModel):

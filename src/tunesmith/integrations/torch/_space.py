@@ -35,6 +35,7 @@ from tunesmith.integrations.torch._builder import DenseSpec
 from tunesmith.integrations.torch._fit import TrainingSpec
 from tunesmith.integrations.torch._layers import Activation, check_activation
 from tunesmith.integrations.torch._optim import OPTIMIZERS, OptimizerName, OptimizerSpec
+from tunesmith.integrations.torch._schedules import ScaleRule
 
 #: The hyperparameter holding each optimizer's momentum-like β.
 _BETA_NAME = {"adam": "beta_1", "rmsprop": "rho", "sgd": "momentum"}
@@ -79,7 +80,7 @@ def _training_spec(
     batch_size: int,
     decay: Any,
     warmup_epochs: float,
-    lr_scaling: str,
+    lr_scaling: ScaleRule,
 ) -> TrainingSpec:
     weight_decay = hp.Float("weight_decay", 1e-6, 1e-2, sampling="log", default=1e-4)
     return TrainingSpec(
@@ -87,7 +88,7 @@ def _training_spec(
         batch_size=batch_size,
         decay=decay,
         warmup_epochs=warmup_epochs,
-        lr_scaling=lr_scaling,  # type: ignore[arg-type]
+        lr_scaling=lr_scaling,
     )
 
 
@@ -97,7 +98,7 @@ def training_space(
     optimizers: Sequence[OptimizerName] = ("adam", "rmsprop", "sgd"),
     batch_sizes: Sequence[int] = (16, 32, 64, 128),
     warmup_epochs: float = 0.0,
-    lr_scaling: str = "none",
+    lr_scaling: ScaleRule = "none",
 ) -> TrainingSpec:
     """Defines the training hyperparameters (the table's learning rate, optimizer and β,
     batch size, decay and weight decay) and returns the trial's :class:`~.TrainingSpec`.
@@ -128,7 +129,7 @@ def dense_space(
     max_units: int = 256,
     max_layers: int = 4,
     warmup_epochs: float = 0.0,
-    lr_scaling: str = "none",
+    lr_scaling: ScaleRule = "none",
 ) -> tuple[DenseSpec, TrainingSpec]:
     """Defines the default dense-network space (the module's table), in priority order.
 
