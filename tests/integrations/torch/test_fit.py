@@ -197,6 +197,8 @@ class TestTrainingLoop:
         found = trial.record().attrs["lr_finder"]
         assert result.learning_rate == found["suggestion"]
         assert found["diverged_at"] is None or found["suggestion"] < found["diverged_at"]
+        assert Path(found["plot"]) == trial.directory / "lr_finder.png"
+        assert Path(found["plot"]).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_without_torch_the_core_imports_and_the_toolkit_names_the_extra() -> None:
@@ -249,3 +251,25 @@ def test_data_must_be_a_data(digits: Data) -> None:
     trial = tunesmith.Tuner("val_loss", seed=0).ask()
     with pytest.raises(InvalidArgumentError, match=r"got data=tuple\. Build it with Data"):
         train(new_model(), (digits.x_train, digits.y_train), trial, SPEC)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_binary_and_regression_tasks(task: str) -> None:
+    from sklearn.datasets import load_breast_cancer, load_diabetes
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = (load_breast_cancer if task == "binary" else load_diabetes)(return_X_y=True)
+    x = StandardScaler().fit_transform(x)
+    if task == "regression":
+        y = (y - y.mean()) / y.std()
+    data = Data.from_arrays(x[:300], y[:300], x[300:400], y[300:400], task=task)  # type: ignore[arg-type]
+    trial = tunesmith.Tuner("val_accuracy" if task == "binary" else "val_loss", seed=0).ask()
+    torch.manual_seed(0)
+    net = DenseNetwork(DenseSpec(x.shape[1], 1, depth=2, width=32))
+    spec = TrainingSpec(OptimizerSpec(learning_rate=3e-3), batch_size=16)
+    result = train(net, data, trial, spec, task=task, epochs=5, device="cpu")  # type: ignore[arg-type]
+    assert set(result.history[0]) >= {"loss", "val_loss"}
+    if task == "binary":
+        assert result.value > 0.9  # breast cancer: chance is about 0.6
+    else:
+        assert result.value < 0.8  # standardized target: predicting the mean gives about 1

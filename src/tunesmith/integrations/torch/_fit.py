@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
 from tunesmith.integrations.torch._checkpoint import Checkpoint
 from tunesmith.integrations.torch._data import Data, batches
 from tunesmith.integrations.torch._diagnostics import Diagnostics, measure
@@ -211,7 +211,8 @@ def train(
         diagnostics: Measure and report per-layer diagnostics each epoch.
         diagnostics_examples: Validation examples the diagnostics look at.
         find_lr: Run the learning-rate finder first and train at its suggestion instead
-            of the spec's rate (recorded as the ``lr_finder`` attribute).
+            of the spec's rate (recorded as the ``lr_finder`` attribute, with the curve
+            drawn to ``lr_finder.png`` in the trial's folder when matplotlib is installed).
         resume: Continue from the latest checkpoint in ``trial.directory`` if there is one
             (for a scheduler that runs a trial again with a larger budget). The LR schedule
             comes back from the checkpoint: a cosine decay keeps the length it started with.
@@ -260,7 +261,13 @@ def train(
             generator=generator,
         )
         lr = found.suggestion
-        trial.set_attr("lr_finder", {"suggestion": lr, "diverged_at": found.diverged_at})
+        try:
+            plot: str | None = str(found.plot(trial.directory / "lr_finder.png"))
+        except MissingDependencyError:
+            plot = None  # the curve is optional: it needs the plot extra
+        trial.set_attr(
+            "lr_finder", {"suggestion": lr, "diverged_at": found.diverged_at, "plot": plot}
+        )
     optimizer = make_optimizer(model.parameters(), spec.optimizer, learning_rate=lr)
     steps = math.ceil(len(data.x_train) / spec.batch_size)
     warmup = round(spec.warmup_epochs * steps)
