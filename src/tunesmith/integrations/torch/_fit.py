@@ -288,7 +288,7 @@ def train(
     source = Checkpoint(resume_from) if resume_from is not None else ckpt
     if (resume or resume_from is not None) and source.latest() is not None:
         restored = source.restore(model=model, optimizer=optimizer, scheduler=scheduler)
-        generator.set_state(restored.extra["generator"])
+        generator.set_state(restored.extra["generator"].cpu())  # map_location moved it
         state = {k: restored.extra[k] for k in state}
         start = restored.step + 1
         if source is not ckpt and source.best_path.exists():
