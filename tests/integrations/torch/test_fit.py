@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -181,7 +182,7 @@ class TestTrainingLoop:
         assert (high.directory / "best.pt").is_file()
 
     def test_scheduler_stop_is_obeyed(self, tmp_path: Path, digits: Data) -> None:
-        t = tunesmith.Tuner("val_loss", seed=0)
+        t = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path)
         t.runner.stop_rule = lambda trial, step, value: step >= 1
         trial = t.ask()
         result = train(
@@ -197,11 +198,16 @@ class TestTrainingLoop:
             tunesmith.integrations.torch.SelfNormalizationWarning, match="not standardized"
         ):
             train(
-                net, raw, tunesmith.Tuner("val_loss", seed=0).ask(), SPEC, epochs=1, device=DEVICE
+                net,
+                raw,
+                tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask(),
+                SPEC,
+                epochs=1,
+                device=DEVICE,
             )
 
     def test_lr_finder_as_a_step_of_the_trial(self, tmp_path: Path, digits: Data) -> None:
-        trial = tunesmith.Tuner("val_accuracy", seed=0).ask()
+        trial = tunesmith.Tuner("val_accuracy", seed=0, artifacts=tmp_path).ask()
         result = train(new_model(), digits, trial, SPEC, epochs=1, device=DEVICE, find_lr=True)
         found = trial.record().attrs["lr_finder"]
         assert result.learning_rate == found["suggestion"]
@@ -223,7 +229,7 @@ def test_without_torch_the_core_imports_and_the_toolkit_names_the_extra() -> Non
     assert "pip install 'tunesmith[torch]'" in out.stdout
 
 
-def test_a_diverging_run_fails_its_trial(digits: Data) -> None:
+def test_a_diverging_run_fails_its_trial(tmp_path: Path, digits: Data) -> None:
     class Exploding(HyperModel):
         def build(self, hp: tunesmith.HyperParameters) -> DenseNetwork:
             return DenseNetwork(DenseSpec(64, 10, width=32))
@@ -231,7 +237,7 @@ def test_a_diverging_run_fails_its_trial(digits: Data) -> None:
         def training(self, hp: tunesmith.HyperParameters) -> TrainingSpec:
             return TrainingSpec(OptimizerSpec("sgd", learning_rate=1e4))
 
-    t = tunesmith.Tuner("val_loss", seed=0)
+    t = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path)
     t.search(Exploding().objective(digits, epochs=3, device=DEVICE), max_trials=1, progress=False)
     (trial,) = t.trials
     assert trial.state is TrialState.FAILED
@@ -246,24 +252,26 @@ def test_in_memory_studies_never_share_checkpoint_folders(tmp_path: Path) -> Non
     )
     assert first.number == second.number == 0
     assert first.directory != second.directory
+    for trial in (first, second):
+        shutil.rmtree(trial.directory.parent.parent)  # <tmp>/tunesmith-artifacts/<own>/
     on_disk = tuner(tmp_path, objective="val_loss").ask().directory
     assert on_disk == tmp_path / "study-artifacts" / "digits" / "trial-0"
 
 
-def test_the_objective_pickles_for_worker_processes(digits: Data) -> None:
+def test_the_objective_pickles_for_worker_processes(tmp_path: Path, digits: Data) -> None:
     fn = pickle.loads(pickle.dumps(DenseHyperModel(64, 10, **SMALL).objective(digits, epochs=1)))
-    t = tunesmith.Tuner("val_accuracy", seed=0)
+    t = tunesmith.Tuner("val_accuracy", seed=0, artifacts=tmp_path)
     assert t.search(fn, max_trials=1, progress=False) is not None
 
 
-def test_data_must_be_a_data(digits: Data) -> None:
-    trial = tunesmith.Tuner("val_loss", seed=0).ask()
+def test_data_must_be_a_data(tmp_path: Path, digits: Data) -> None:
+    trial = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask()
     with pytest.raises(InvalidArgumentError, match=r"got data=tuple\. Build it with Data"):
         train(new_model(), (digits.x_train, digits.y_train), trial, SPEC)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])
-def test_binary_and_regression_tasks(task: str) -> None:
+def test_binary_and_regression_tasks(tmp_path: Path, task: str) -> None:
     from sklearn.datasets import load_breast_cancer, load_diabetes
     from sklearn.preprocessing import StandardScaler
 
@@ -272,7 +280,9 @@ def test_binary_and_regression_tasks(task: str) -> None:
     if task == "regression":
         y = (y - y.mean()) / y.std()
     data = Data.from_arrays(x[:300], y[:300], x[300:400], y[300:400], task=task)  # type: ignore[arg-type]
-    trial = tunesmith.Tuner("val_accuracy" if task == "binary" else "val_loss", seed=0).ask()
+    trial = tunesmith.Tuner(
+        "val_accuracy" if task == "binary" else "val_loss", seed=0, artifacts=tmp_path
+    ).ask()
     torch.manual_seed(0)
     net = DenseNetwork(DenseSpec(x.shape[1], 1, depth=2, width=32))
     spec = TrainingSpec(OptimizerSpec(learning_rate=3e-3), batch_size=16)
