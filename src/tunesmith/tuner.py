@@ -119,7 +119,12 @@ class Tuner:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             db = Path(url[len("sqlite:///") :])
             return db.parent / f"{db.stem}-artifacts" / self.study_name
-        return Path(tempfile.gettempdir()) / "tunesmith-artifacts" / self.study_name
+        root = Path(tempfile.gettempdir()) / "tunesmith-artifacts"
+        if not url or url == "sqlite:///:memory:":
+            # A study that dies with this process: a folder of its own (made on first use),
+            # so a later run's trial-0 never meets this run's checkpoints.
+            root = root / secrets.token_hex(6)
+        return root / self.study_name
 
     def _open_study(self, declared: SearchSpace, seed: int | None) -> Study:
         try:

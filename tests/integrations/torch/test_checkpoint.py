@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tunesmith.integrations.torch import (
+    Checkpoint,
+    DenseNetwork,
+    DenseSpec,
+    LRSchedule,
+    OptimizerSpec,
+    TaskLoss,
+    make_optimizer,
+    make_scheduler,
+)
+
+
+def setup() -> tuple[DenseNetwork, torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    torch.manual_seed(0)
+    net = DenseNetwork(DenseSpec(4, 3, depth=2, width=8, dropout=0.3))  # dropout draws RNG
+    opt = make_optimizer(net.parameters(), OptimizerSpec())
+    sched = make_scheduler(opt, LRSchedule(warmup_steps=3, decay="cosine", total_steps=20))
+    return net, opt, sched
+
+
+def run(net, opt, sched, n: int) -> list[float]:  # type: ignore[no-untyped-def]
+    losses = []
+    for _ in range(n):
+        x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))  # from the global RNG
+        opt.zero_grad()
+        loss = TaskLoss("classification")(net(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()) + np.random.rand() + random.random())
+    return losses
+
+
+def test_a_restored_run_continues_exactly(tmp_path: Path) -> None:
+    net, opt, sched = setup()
+    run(net, opt, sched, 5)
+    ckpt = Checkpoint(tmp_path)
+    ckpt.save(5, model=net, optimizer=opt, scheduler=sched, extra={"wait": 2})
+    straight = run(net, opt, sched, 5)
+
+    net2, opt2, sched2 = setup()  # fresh objects, other RNG position
+    torch.manual_seed(123)
+    restored = ckpt.restore(model=net2, optimizer=opt2, scheduler=sched2)
+    assert restored.step == 5
+    assert restored.extra == {"wait": 2}
+    assert run(net2, opt2, sched2, 5) == straight  # model, Adam moments, schedule, RNGs
+
+
+def test_keeps_the_newest_and_reports_the_latest(tmp_path: Path) -> None:
+    net, opt, sched = setup()
+    ckpt = Checkpoint(tmp_path / "trial-0", keep=2)
+    assert ckpt.latest() is None
+    for step in range(4):
+        ckpt.save(step, model=net, optimizer=opt)
+    assert ckpt.steps() == [2, 3]
+    assert ckpt.latest() == 3
+    assert not list((tmp_path / "trial-0").glob(".*tmp"))
+
+
+def test_restore_a_chosen_step_and_the_best_model(tmp_path: Path) -> None:
+    net, _, _ = setup()
+    ckpt = Checkpoint(tmp_path, keep=3)
+    ckpt.save(0, model=net)
+    ckpt.save_best(net, step=0, value=0.75)
+    with torch.no_grad():
+        net.head.weight.add_(1.0)
+    ckpt.save(1, model=net)
+    other, _, _ = setup()
+    assert ckpt.restore(model=other, step=0, rng=False).step == 0
+    torch.testing.assert_close(other.head.weight, net.head.weight - 1.0)
+    assert ckpt.load_best(net) == {"step": 0, "value": 0.75}
+    torch.testing.assert_close(net.head.weight, other.head.weight)
+
+
+def test_nothing_to_restore(tmp_path: Path) -> None:
+    net, _, _ = setup()
+    with pytest.raises(FileNotFoundError, match="no checkpoint in"):
+        Checkpoint(tmp_path).restore(model=net)

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from scipy.stats import norm
+
+from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.integrations.torch import (
+    ACTIVATIONS,
+    GELU,
+    DenseNetwork,
+    DenseSpec,
+    TaskLoss,
+    make_activation,
+    output_probabilities,
+)
+
+Z = torch.linspace(-6, 6, 1201, dtype=torch.float64)
+
+
+class TestBatchNorm:
+    def test_output_matches_the_formula_on_a_mini_batch(self) -> None:
+        net = DenseNetwork(DenseSpec(5, 3, depth=1, width=4, batch_norm=True))
+        linear, bn, act = net.hidden[0]
+        with torch.no_grad():
+            bn.weight.copy_(torch.tensor([0.5, 1.0, 2.0, -1.0]))  # γ
+            bn.bias.copy_(torch.tensor([0.0, 0.1, -0.3, 2.0]))  # β
+        x = torch.randn(16, 5) * 3 + 1
+        net.train()
+        z = linear(x)  # the pre-activations
+        mu = z.mean(dim=0)
+        var = ((z - mu) ** 2).mean(dim=0)  # the mini-batch's (biased) variance
+        expected = bn.weight * (z - mu) / torch.sqrt(var + bn.eps) + bn.bias
+        torch.testing.assert_close(bn(z), expected)
+
+    def test_sits_on_the_pre_activations_and_replaces_the_bias(self) -> None:
+        block = DenseNetwork(DenseSpec(5, 3, depth=1, width=4, batch_norm=True)).hidden[0]
+        kinds = [type(m).__name__ for m in block]
+        assert kinds == ["Linear", "BatchNorm1d", "ReLU"]
+        assert block[0].bias is None
+
+
+class TestActivations:
+    def test_gelu_is_z_times_the_normal_cdf(self) -> None:
+        expected = Z * torch.from_numpy(norm.cdf(Z.numpy()))
+        torch.testing.assert_close(GELU()(Z), expected, rtol=1e-12, atol=1e-12)
+
+    def test_fast_gelu_is_z_times_sigmoid_of_1_702_z(self) -> None:
+        torch.testing.assert_close(GELU(fast=True)(Z), Z * torch.sigmoid(1.702 * Z))
+        assert float((GELU(fast=True)(Z) - GELU()(Z)).abs().max()) < 0.021
+
+    def test_gelu_dips_below_zero(self) -> None:
+        assert float(GELU()(torch.tensor(-0.75))) < 0
+
+    def test_every_name_makes_a_module(self) -> None:
+        x = torch.linspace(-2, 2, 9)
+        for name in ACTIVATIONS:
+            assert make_activation(name)(x).shape == x.shape
+        assert make_activation("gelu_fast").fast is True
+
+    def test_unknown_name_lists_the_known_ones(self) -> None:
+        with pytest.raises(InvalidArgumentError, match=r"got activation='swish'.*'relu'"):
+            make_activation("swish")  # type: ignore[arg-type]
+
+
+class TestOutputs:
+    def test_softmax_and_sigmoid_heads(self) -> None:
+        logits = torch.randn(4, 3)
+        torch.testing.assert_close(
+            output_probabilities(logits, "classification").sum(1), torch.ones(4)
+        )
+        torch.testing.assert_close(output_probabilities(logits, "binary"), torch.sigmoid(logits))
+
+    def test_binary_loss_takes_one_column_of_logits(self) -> None:
+        logits, y = torch.tensor([[2.0], [-1.0]]), torch.tensor([1.0, 0.0])
+        expected = (
+            -(
+                torch.log(torch.sigmoid(torch.tensor(2.0)))
+                + torch.log(torch.sigmoid(torch.tensor(1.0)))
+            )
+            / 2
+        )
+        torch.testing.assert_close(TaskLoss("binary")(logits, y), expected)
+
+    def test_unknown_task(self) -> None:
+        with pytest.raises(InvalidArgumentError, match="got task='ranking'"):
+            TaskLoss("ranking")  # type: ignore[arg-type]

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.integrations.torch import (
+    LRSchedule,
+    OptimizerSpec,
+    make_optimizer,
+    make_scheduler,
+    scale_learning_rate,
+)
+
+
+class TestWarmup:
+    def test_linear_ramp_reaches_the_full_rate_at_the_last_warmup_step(self) -> None:
+        s = LRSchedule(warmup_steps=5)
+        assert [s(i) for i in range(7)] == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0, 1.0, 1.0])
+
+    def test_the_optimizer_sees_the_ramp(self) -> None:
+        opt = make_optimizer(torch.nn.Linear(2, 1).parameters(), OptimizerSpec(learning_rate=0.1))
+        scheduler = make_scheduler(opt, LRSchedule(warmup_steps=4))
+        seen = []
+        for _ in range(6):
+            seen.append(opt.param_groups[0]["lr"])
+            opt.step()
+            scheduler.step()
+        assert seen == pytest.approx([0.025, 0.05, 0.075, 0.1, 0.1, 0.1])
+
+
+class TestDecay:
+    def test_cosine_after_warmup(self) -> None:
+        s = LRSchedule(warmup_steps=2, decay="cosine", total_steps=12, min_factor=0.1)
+        assert s(2) == pytest.approx(1.0)
+        assert s(7) == pytest.approx(0.1 + 0.9 * 0.5)  # half-way
+        assert s(12) == pytest.approx(0.1)
+        assert s(50) == pytest.approx(0.1)
+
+    def test_inverse_time_and_exponential(self) -> None:
+        inv = LRSchedule(decay="inverse_time", decay_rate=1.0, decay_steps=10)
+        assert [inv(0), inv(10), inv(30)] == pytest.approx([1.0, 1 / 2, 1 / 4])
+        exp = LRSchedule(decay="exponential", decay_rate=0.5, decay_steps=10)
+        assert [exp(0), exp(10), exp(25)] == pytest.approx([1.0, 0.5, 0.5**2.5])
+
+    def test_cosine_needs_the_run_length(self) -> None:
+        with pytest.raises(InvalidArgumentError, match="cosine decay needs total_steps"):
+            LRSchedule(decay="cosine")
+
+    def test_scheduler_state_round_trips(self) -> None:
+        opt = make_optimizer(torch.nn.Linear(2, 1).parameters(), OptimizerSpec())
+        sched = make_scheduler(opt, LRSchedule(warmup_steps=3, decay="cosine", total_steps=9))
+        for _ in range(4):
+            opt.step()
+            sched.step()
+        other = make_scheduler(opt, LRSchedule())
+        other.load_state_dict(sched.state_dict())
+        assert other.lr_lambdas[0](5) == sched.lr_lambdas[0](5) != 1.0
+
+
+class TestBatchSizeScaling:
+    def test_linear_rule(self) -> None:
+        assert scale_learning_rate(0.01, 256, base_batch_size=32) == pytest.approx(0.08)
+        assert scale_learning_rate(0.01, 16, base_batch_size=32) == pytest.approx(0.005)
+
+    def test_square_root_rule(self) -> None:
+        assert scale_learning_rate(0.01, 512, base_batch_size=32, rule="sqrt") == pytest.approx(
+            0.01 * math.sqrt(16)
+        )
+
+    def test_none_and_bad_rule(self) -> None:
+        assert scale_learning_rate(0.01, 512, rule="none") == 0.01
+        with pytest.raises(InvalidArgumentError, match="got rule='cubic'"):
+            scale_learning_rate(0.01, 64, rule="cubic")  # type: ignore[arg-type]
