@@ -28,14 +28,17 @@ def url(tmp_path: Path) -> str:
         trial.report(step=0, val_accuracy=0.5, val_loss=1.0)
         return {"val_accuracy": 1 - abs(lr - 0.01)}
 
-    Tuner("val_accuracy", storage=url, study="cli", seed=0).search(f, max_trials=5,
-                                                                   progress=False)
+    Tuner("val_accuracy", storage=url, study="cli", seed=0).search(f, max_trials=5, progress=False)
     return url
 
 
 def test_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "tunesmith.cli", "--version"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "tunesmith.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == f"tunesmith, version {tunesmith.__version__}"
 
 
@@ -47,8 +50,9 @@ def test_trials_csv(url: str, tmp_path: Path) -> None:
     assert rows[2]["state"] == "failed" and rows[2]["error"] == "ValueError: exploded"
     assert rows[0]["metric_val_loss"] == "1.0" and float(rows[0]["hp_lr"]) > 0
     path = tmp_path / "out.csv"
-    result = CliRunner().invoke(main, ["trials", "--storage", url, "--study", "cli",
-                                       "--csv", str(path)])
+    result = CliRunner().invoke(
+        main, ["trials", "--storage", url, "--study", "cli", "--csv", str(path)]
+    )
     assert "wrote 5 trials" in result.output and path.read_text().startswith("number,")
 
 
@@ -60,8 +64,11 @@ def test_failed_shows_tracebacks(url: str) -> None:
 def test_best_and_summary(url: str) -> None:
     best = tunesmith.get_storage(url).best_trial("cli")
     result = CliRunner().invoke(main, ["best", "--storage", url, "--study", "cli", "--json"])
-    assert json.loads(result.output) == {"number": best.number, "val_accuracy": best.value,
-                                         "values": dict(best.values)}
+    assert json.loads(result.output) == {
+        "number": best.number,
+        "val_accuracy": best.value,
+        "values": dict(best.values),
+    }
     result = CliRunner().invoke(main, ["summary", "--storage", url, "--study", "cli"])
     assert result.exit_code == 0 and "4 completed, 1 failed" in result.output
     result = CliRunner().invoke(main, ["studies", "--storage", url])

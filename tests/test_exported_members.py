@@ -9,9 +9,18 @@ import pytest
 import tunesmith
 
 
-@pytest.mark.parametrize("module", ["tunesmith", "tunesmith.space", "tunesmith.oracles",
-                                    "tunesmith.storage", "tunesmith.execution",
-                                    "tunesmith.analysis", "tunesmith.testing"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "tunesmith",
+        "tunesmith.space",
+        "tunesmith.oracles",
+        "tunesmith.storage",
+        "tunesmith.execution",
+        "tunesmith.analysis",
+        "tunesmith.testing",
+    ],
+)
 def test_all_is_sorted_and_importable(module: str) -> None:
     mod = importlib.import_module(module)
     assert list(mod.__all__) == sorted(mod.__all__)
@@ -28,8 +37,11 @@ def test_core_import_pulls_no_heavy_library() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, tunesmith; heavy = [m for m in ('torch', 'pandas', 'keras', "
-            "'matplotlib', 'plotly', 'dask') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, tunesmith; heavy = [m for m in ('torch', 'pandas', 'keras', "
+        "'matplotlib', 'plotly', 'dask') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

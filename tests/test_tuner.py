@@ -74,8 +74,11 @@ class TestSearch:
             raise RuntimeError("CUDA out of memory")
 
         tuner = Tuner("loss", seed=0, max_consecutive_failures=3)
-        with pytest.raises(TooManyFailedTrials, match="3 trials failed in a row.*trial 2, "
-                           "failed with: RuntimeError: CUDA out of memory"):
+        with pytest.raises(
+            TooManyFailedTrials,
+            match="3 trials failed in a row.*trial 2, "
+            "failed with: RuntimeError: CUDA out of memory",
+        ):
             tuner.search(broken, max_trials=10, progress=False)
         assert len(tuner.trials) == 3
 
@@ -120,8 +123,9 @@ class TestResume:
 
     def test_resume_continues_exactly_like_an_uninterrupted_run(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
         url = f"sqlite:///{tmp_path}/s.db"
-        Tuner("loss", storage=url, study="s", seed=9).search(quadratic, max_trials=7,
-                                                               progress=False)
+        Tuner("loss", storage=url, study="s", seed=9).search(
+            quadratic, max_trials=7, progress=False
+        )
         resumed = Tuner("loss", storage=url, study="s")
         resumed.search(quadratic, max_trials=14, progress=False)
         straight = Tuner("loss", seed=9)
@@ -131,8 +135,10 @@ class TestResume:
     def test_other_objective_is_refused(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
         url = f"sqlite:///{tmp_path}/s.db"
         Tuner("val_loss", storage=url, study="s")
-        with pytest.raises(InvalidArgumentError, match="optimizes 'val_loss' \\(min\\), got "
-                           "objective='val_accuracy'"):
+        with pytest.raises(
+            InvalidArgumentError,
+            match="optimizes 'val_loss' \\(min\\), got objective='val_accuracy'",
+        ):
             Tuner("val_accuracy", storage=url, study="s")
 
 
@@ -159,8 +165,7 @@ class TestAskTell:
             tuner.tell(3, 1.0)  # type: ignore[arg-type]
 
     def test_enqueued_configurations_run_first(self) -> None:
-        tuner = Tuner("loss", space=[Int("units", 8, 64, step=8), Float("x", -3.0, 3.0)],
-                      seed=0)
+        tuner = Tuner("loss", space=[Int("units", 8, 64, step=8), Float("x", -3.0, 3.0)], seed=0)
         tuner.enqueue({"units": 16, "x": 0.5})
         with pytest.raises(InvalidSpaceError, match=r"Int\('units'\): value must lie on the grid"):
             tuner.enqueue({"units": 17, "x": 0.5})

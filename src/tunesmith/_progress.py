@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 class SearchProgress:
     """Shows trials finished, the best value so far, and failures, while a search runs."""
 
-    def __init__(self, tuner: Tuner, total: int | None, *, enabled: bool) -> None:
+    def __init__(
+        self, tuner: Tuner, total: int | None, *, workers: int = 1, enabled: bool
+    ) -> None:
         self._tuner = tuner
+        self._workers = workers
         self._enabled = enabled
         self._progress: Progress | None = None
         self._task = None
@@ -40,6 +43,7 @@ class SearchProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[best]}"),
+            TextColumn("{task.fields[running]}"),
             TimeElapsedColumn(),
             console=self._console,
             transient=False,
@@ -47,9 +51,23 @@ class SearchProgress:
         self._progress.__enter__()
         done = self._tuner._n_finished()
         self._task = self._progress.add_task(
-            "search", total=self._total, completed=done, best=self._best_text()
+            "search", total=self._total, completed=done, best=self._best_text(), running=""
         )
         return self
+
+    def refresh(self) -> None:
+        """Reads the study again: trials finished and running in every worker, the best."""
+        if self._progress is None or self._task is None:
+            return
+        trials = self._tuner.storage.list_trials(self._tuner.study_name)
+        finished = sum(t.state.is_finished for t in trials)
+        running = [t for t in trials if t.state.name == "RUNNING"]
+        failed = sum(t.state.name == "FAILED" for t in trials)
+        workers = len({t.worker for t in running})
+        text = f"{len(running)} running on {workers}/{self._workers} workers"
+        if failed:
+            text += f", {failed} failed"
+        self._progress.update(self._task, completed=finished, best=self._best_text(), running=text)
 
     def _best_text(self) -> str:
         best = self._tuner.best_trial
@@ -58,10 +76,13 @@ class SearchProgress:
             return f"best {name}: -"
         return f"best {name}: {best.value:.5g} (trial {best.number})"
 
-    def update(self, trial: Trial, finished: int) -> None:
+    def update(self, trial: Trial) -> None:
+        """After a trial of this process ended: the counts, and its error if it failed."""
         if self._progress is None or self._task is None:
             return
-        self._progress.update(self._task, completed=finished, best=self._best_text())
+        self._progress.update(
+            self._task, completed=self._tuner._n_finished(), best=self._best_text()
+        )
         if trial.error:
             self._progress.console.print(
                 f"[yellow]trial {trial.number} failed:[/] {trial.error.splitlines()[-1]}",

@@ -45,7 +45,9 @@ def studies(storage: str) -> None:
     s = get_storage(storage)
     for study in s.list_studies():
         n = s.count_trials(study.name)
-        click.echo(f"{study.name}\t{study.objective.name} ({study.objective.direction})\t{n} trials")
+        click.echo(
+            f"{study.name}\t{study.objective.name} ({study.objective.direction})\t{n} trials"
+        )
 
 
 @main.command()

@@ -13,6 +13,7 @@ can catch either::
         ├── StudyNotFoundError (LookupError)
         ├── DuplicatedStudyError
         ├── TrialNotFoundError (LookupError)
+        ├── DuplicatedTrialError                another live trial has this configuration
         └── SchemaVersionError
 
 A failing trial is not a broken search: an exception raised by the objective fails that trial
@@ -60,6 +61,10 @@ class DuplicatedStudyError(StorageError):
 
 class TrialNotFoundError(StorageError, LookupError):
     """No trial of that number is in the study."""
+
+
+class DuplicatedTrialError(StorageError):
+    """A trial asked to be unique has the configuration of another trial that did not fail."""
 
 
 class SchemaVersionError(StorageError):

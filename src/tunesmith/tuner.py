@@ -5,17 +5,21 @@ from __future__ import annotations
 import secrets
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tunesmith.exceptions import (
-    InvalidArgumentError,
-    SearchSpaceExhausted,
-    StudyNotFoundError,
-    TooManyFailedTrials,
-)
+from tunesmith.exceptions import InvalidArgumentError, StudyNotFoundError
 from tunesmith.execution import ObjectiveFn, RunningTrial, TrialRunner
+from tunesmith.execution._local import LocalWorkers
+from tunesmith.execution._worker import (
+    WorkerResult,
+    WorkerSpec,
+    default_workers,
+    pickle_specs,
+    start_workers,
+    work,
+)
 from tunesmith.oracles import CoarseToFine, Oracle
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
@@ -55,6 +59,8 @@ class Tuner:
             failed trials in a row.
         heartbeat_interval: Seconds between heartbeats of a running trial.
         stale_after: A running trial without a heartbeat for this long is marked failed.
+        max_retries: A trial whose worker died (killed, machine lost) is run again as a new
+            trial with the same values, up to this many times.
         artifacts: Folder for trial files (checkpoints); each study gets a subfolder and
             each trial ``trial-<n>`` in it. By default beside a SQLite file
             (``study.db`` → ``study-artifacts/``), else in the system's temporary folder.
@@ -83,6 +89,7 @@ class Tuner:
         heartbeat_interval: float = 5.0,
         stale_after: float = 60.0,
         artifacts: str | Path | None = None,
+        max_retries: int = 1,
     ) -> None:
         self.objective = Objective.coerce(objective)
         self.oracle = oracle if oracle is not None else CoarseToFine()
@@ -94,6 +101,10 @@ class Tuner:
         _positive("max_consecutive_failures", max_consecutive_failures)
         _positive("heartbeat_interval", heartbeat_interval, integer=False)
         _positive("stale_after", stale_after, integer=False)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidArgumentError(
+                f"Tuner: max_retries must be an integer >= 0, got max_retries={max_retries!r}."
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise InvalidArgumentError(f"Tuner: seed must be an integer, got seed={seed!r}.")
         self.storage = get_storage(storage)
@@ -110,6 +121,7 @@ class Tuner:
             heartbeat_interval=heartbeat_interval,
             stale_after=stale_after,
             artifacts=self._artifacts_dir(artifacts),
+            max_retries=max_retries,
         )
 
     def _artifacts_dir(self, artifacts: str | Path | None) -> Path:
@@ -154,27 +166,42 @@ class Tuner:
         max_trials: int | None = None,
         *,
         timeout: float | None = None,
+        workers: int | None = None,
+        devices: Sequence[str] | None = None,
+        executor: Any = None,
         progress: bool = True,
     ) -> Trial | None:
-        """Runs trials of ``fn`` until the study has ``max_trials`` finished trials.
+        """Runs trials of ``fn`` until the study holds ``max_trials`` trials.
 
         ``fn`` receives a :class:`~tunesmith.execution.RunningTrial` and returns the
         objective's value (or a dict of metrics that holds it). An exception, None, NaN
         or inf fails that trial only.
 
         Args:
-            fn: The objective function.
-            max_trials: Finished trials (of any state) the study should hold; a resumed
-                study counts the trials it already has. None runs until ``timeout`` or
-                until the oracle is exhausted.
+            fn: The objective function. With several workers it travels to other processes
+                (cloudpickle): a function of a script or module, or a lambda, all work.
+            max_trials: Trials the study should hold, of any state (a resumed study counts
+                the trials it already has; a retry of a trial whose worker died does not
+                count). None runs until ``timeout`` or until the oracle is exhausted.
             timeout: Seconds after which no new trial starts.
+            workers: Trials run at once, each worker in its own process, all sharing the
+                study through the storage (which must then be a URL: SQLite or
+                PostgreSQL). Default: one per device, the executor's size, or 1 (in this
+                process).
+            devices: Ties workers to devices: worker ``i`` runs on ``devices[i % len]``
+                and each trial reads it as ``trial.device``. One per GPU:
+                ``devices=["cuda:0", "cuda:1"]``; two trials sharing one GPU:
+                ``devices=["cuda:0"], workers=2``.
+            executor: Where the workers run: a ``concurrent.futures.Executor`` or a
+                ``dask.distributed.Client``. Default: local processes.
             progress: Show a progress bar and, at the end, a summary table.
 
         Returns:
             The best trial so far, or None if no trial has a value.
 
         Raises:
-            TooManyFailedTrials: ``max_consecutive_failures`` trials failed in a row.
+            TooManyFailedTrials: ``max_consecutive_failures`` trials failed in a row (in
+                one worker).
         """
         if not callable(fn):
             raise InvalidArgumentError(
@@ -182,41 +209,90 @@ class Tuner:
             )
         _positive("max_trials", max_trials)
         _positive("timeout", timeout, integer=False)
+        _positive("workers", workers)
         if max_trials is None and timeout is None and not self.oracle.ends_by_itself:
             raise InvalidArgumentError(
                 "search: give max_trials or timeout; without them a search over this space "
                 "would never end."
             )
+        if devices is not None:
+            devices = list(devices)
+            if not devices or not all(isinstance(d, str) and d for d in devices):
+                raise InvalidArgumentError(
+                    f"search: devices must be a non-empty list of device names, got "
+                    f"devices={devices!r}. Write devices=['cuda:0', 'cuda:1']."
+                )
         from tunesmith._progress import SearchProgress
 
+        deadline = None if timeout is None else time.time() + timeout
         self.runner.fail_stale()
-        finished = self._n_finished()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        failures = 0
-        with SearchProgress(self, max_trials, enabled=progress) as bar:
-            while max_trials is None or finished < max_trials:
-                if deadline is not None and time.monotonic() >= deadline:
-                    break
-                try:
-                    trial = self.runner.run_one(fn)
-                except SearchSpaceExhausted as e:
-                    bar.note(str(e))
-                    break
-                finished = self._n_finished()
-                bar.update(trial, finished)
-                failures = failures + 1 if trial.state is TrialState.FAILED else 0
-                if failures >= self.max_consecutive_failures:
-                    raise TooManyFailedTrials(
-                        f"{failures} trials failed in a row, so the search stopped. The last, "
-                        f"trial {trial.number}, failed with: {trial.error}. Fix the objective; "
-                        "the full traceback is in the trial record (tunesmith trials "
-                        f"--storage URL --study {self.study_name} --failed)."
-                    )
+        if workers is None:
+            if devices:
+                workers = len(devices)
+            elif executor is not None:
+                workers = default_workers(executor)
+            else:
+                workers = 1
+        with SearchProgress(self, max_trials, workers=workers, enabled=progress) as bar:
+            if workers == 1 and executor is None and not devices:
+                result = work(
+                    self.runner,
+                    fn,
+                    max_trials=max_trials,
+                    deadline=deadline,
+                    max_consecutive_failures=self.max_consecutive_failures,
+                    on_trial=bar.update,
+                )
+                if result.exhausted:
+                    bar.note("the oracle has no configuration left to try: the search is done")
+            else:
+                self._search_in_workers(fn, max_trials, deadline, workers, devices, executor, bar)
         if progress:
             from tunesmith.analysis import print_summary
 
             print_summary(self.storage, self.study_name)
         return self.best_trial
+
+    def _search_in_workers(
+        self,
+        fn: ObjectiveFn,
+        max_trials: int | None,
+        deadline: float | None,
+        workers: int,
+        devices: list[str] | None,
+        executor: Any,
+        bar: Any,
+    ) -> list[WorkerResult]:
+        specs = [
+            WorkerSpec(
+                index=i,
+                storage=self.storage,
+                study=self.study_name,
+                oracle=self.oracle,
+                seed=self.seed,
+                fn=fn,
+                max_trials=max_trials,
+                deadline=deadline,
+                max_consecutive_failures=self.max_consecutive_failures,
+                max_retries=self.runner.max_retries,
+                heartbeat_interval=self.runner.heartbeat_interval,
+                stale_after=self.runner.stale_after,
+                artifacts=self.runner.artifacts,
+                device=devices[i % len(devices)] if devices else None,
+            )
+            for i in range(workers)
+        ]
+        payloads = pickle_specs(specs)
+        if executor is None:
+            results = LocalWorkers(payloads).run(poll=bar.refresh)
+            bar.refresh()
+            return results
+        futures = start_workers(executor, payloads)
+        while not all(f.done() for f in futures):
+            time.sleep(0.25)
+            bar.refresh()
+        bar.refresh()
+        return [f.result() for f in futures]
 
     def _n_finished(self) -> int:
         return self.storage.count_trials(

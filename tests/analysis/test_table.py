@@ -20,7 +20,8 @@ def test_dataframe_has_a_row_per_trial_and_a_column_per_parameter() -> None:
     df = trials_dataframe(tuner.storage, "t")
     assert len(df) == 6
     assert {"number", "state", "value", "hp_x", "hp_deep", "hp_layers", "metric_acc"} <= set(
-        df.columns)
+        df.columns
+    )
     assert df["value"].tolist() == [t.value for t in tuner.trials]
     text = write_csv(tuner.storage, "t")
     assert text.count("\n") == 7

@@ -73,25 +73,30 @@ def test_sigkill_mid_trial_then_resume(tmp_path: Path) -> None:
     # Resume in this process: the dead worker's trial is failed at once (its process is
     # gone), nothing finished is lost, and the study reaches its target.
     resumed = Tuner("loss", storage=url, study="crash")
-    resumed.search(lambda t: t.hp.Float("x", -2.0, 2.0) ** 2, max_trials=len(before) + 3,
-                   progress=False)
+    resumed.search(
+        lambda t: t.hp.Float("x", -2.0, 2.0) ** 2, max_trials=len(before) + 3, progress=False
+    )
     after = {t.number: t for t in resumed.trials}
     for number, trial in finished.items():
         assert after[number] == trial
     dead = after[running[0].number]
     assert dead.state is TrialState.FAILED and "stopped sending heartbeats" in dead.error
     assert dead.reports == running[0].reports
-    assert len(after) == len(before) + 3
+    # It was run again as a new trial with the same values; the retry is not counted
+    # against max_trials.
+    retry = [t for t in after.values() if t.parent == dead.number]
+    assert len(retry) == 1 and retry[0].values == dead.values
+    assert retry[0].attrs["retry_of"] == dead.number and retry[0].state is TrialState.COMPLETED
+    assert len(after) == len(before) + 3 + 1
     assert all(t.state is not TrialState.RUNNING for t in after.values())
 
 
 def test_stale_heartbeat_fails_a_trial_of_another_host(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/s.db"
-    tuner = Tuner("loss", storage=url, study="s", seed=0, stale_after=0.2,
-                  heartbeat_interval=0.05)
+    tuner = Tuner("loss", storage=url, study="s", seed=0, stale_after=1.5, heartbeat_interval=0.05)
     ghost = tuner.storage.create_trial("s", worker="other-host:123:abc", values={})
     live = tuner.ask()  # beats every 0.05 s
-    time.sleep(0.5)
+    time.sleep(2.0)
     tuner.search(lambda t: 1.0, max_trials=2, progress=False)
     assert tuner.storage.get_trial("s", ghost.number).state is TrialState.FAILED
     assert tuner.storage.get_trial("s", live.number).state is TrialState.RUNNING

@@ -12,8 +12,10 @@ from tunesmith.storage import SCHEMA_VERSION, SQLStorage, get_storage
 from tunesmith.trial import Objective
 
 
-@pytest.mark.parametrize(("version", "fix"), [(SCHEMA_VERSION + 1, "Upgrade tunesmith"),
-                                              (0, "This tunesmith has no upgrade path")])
+@pytest.mark.parametrize(
+    ("version", "fix"),
+    [(SCHEMA_VERSION + 1, "Upgrade tunesmith"), (0, "This tunesmith has no upgrade path")],
+)
 def test_other_schema_version_is_refused(tmp_path: Path, version: int, fix: str) -> None:
     url = f"sqlite:///{tmp_path}/s.db"
     storage = SQLStorage(url)
@@ -23,9 +25,11 @@ def test_other_schema_version_is_refused(tmp_path: Path, version: int, fix: str)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE tunesmith_schema SET version = :v"), {"v": version})
     engine.dispose()
-    with pytest.raises(SchemaVersionError,
-                       match=f"uses storage schema {version}; this tunesmith reads schema "
-                             f"{SCHEMA_VERSION}. {fix}"):
+    with pytest.raises(
+        SchemaVersionError,
+        match=f"uses storage schema {version}; this tunesmith reads schema "
+        f"{SCHEMA_VERSION}. {fix}",
+    ):
         SQLStorage(url)
 
 

@@ -5,7 +5,15 @@ from tunesmith.analysis._table import (
     summary_table,
     trial_rows,
     trials_dataframe,
+    worker_table,
     write_csv,
 )
 
-__all__ = ["print_summary", "summary_table", "trial_rows", "trials_dataframe", "write_csv"]
+__all__ = [
+    "print_summary",
+    "summary_table",
+    "trial_rows",
+    "trials_dataframe",
+    "worker_table",
+    "write_csv",
+]

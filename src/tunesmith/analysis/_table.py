@@ -147,7 +147,35 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def worker_table(storage: Storage, study: str) -> Table | None:
+    """Trials per worker (and device), when more than one worker ran the study."""
+    trials = storage.list_trials(study)
+    by_worker: dict[str, list[Trial]] = {}
+    for t in trials:
+        if t.worker:
+            by_worker.setdefault(t.worker, []).append(t)
+    if len(by_worker) < 2:
+        return None
+    table = Table(title=f"study {study!r}: trials by worker")
+    for col in ("worker", "device", "trials", "completed", "failed"):
+        table.add_column(col, justify="left" if col in ("worker", "device") else "right")
+    for worker, ts in by_worker.items():
+        devices = sorted({str(t.attrs.get("device")) for t in ts if t.attrs.get("device")})
+        table.add_row(
+            worker,
+            ", ".join(devices) or "-",
+            str(len(ts)),
+            str(sum(t.state is TrialState.COMPLETED for t in ts)),
+            str(sum(t.state is TrialState.FAILED for t in ts)),
+        )
+    return table
+
+
 def print_summary(
     storage: Storage, study: str, n: int = 10, console: Console | None = None
 ) -> None:
-    (console or Console()).print(summary_table(storage, study, n))
+    console = console or Console()
+    console.print(summary_table(storage, study, n))
+    workers = worker_table(storage, study)
+    if workers is not None:
+        console.print(workers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 import traceback as tb
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -10,12 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.exceptions import InvalidSpaceError, TunesmithError
+from tunesmith.exceptions import DuplicatedTrialError, TunesmithError
 from tunesmith.execution._liveness import Heartbeat, dead_local_workers, new_worker_id
 from tunesmith.execution._running import RunningTrial, StopRule, objective_value
 from tunesmith.oracles import Oracle
-from tunesmith.space import SearchSpace, Value
+from tunesmith.oracles._base import is_finite_space
+from tunesmith.space import Value
 from tunesmith.storage import Storage
+from tunesmith.study import Study
 from tunesmith.trial import Trial, TrialState, utcnow
 
 ObjectiveFn = Callable[[RunningTrial], Any]
@@ -39,6 +42,9 @@ class TrialRunner:
         stop_rule: Decides after each report whether the trial stops early.
         worker: This worker's id (default ``host:pid:random``).
         artifacts: The study's folder for trial files; each trial gets ``trial-<n>`` in it.
+        max_retries: A trial whose worker died is run again, as a new trial with the same
+            values, up to this many times.
+        device: The device this worker's trials run on (``"cuda:1"``), told to each trial.
     """
 
     def __init__(
@@ -53,6 +59,8 @@ class TrialRunner:
         stop_rule: StopRule | None = None,
         worker: str | None = None,
         artifacts: Path | None = None,
+        max_retries: int = 0,
+        device: str | None = None,
     ) -> None:
         self.storage = storage
         self.study = study
@@ -63,12 +71,14 @@ class TrialRunner:
         self.stop_rule = stop_rule
         self.worker = worker or new_worker_id()
         self.artifacts = artifacts
+        self.max_retries = max_retries
+        self.device = device
         self._beats: dict[int, Heartbeat] = {}
-        self._spaces: dict[int, SearchSpace] = {}
 
     # -- liveness -----------------------------------------------------------------------
     def fail_stale(self, trials: list[Trial] | None = None) -> list[int]:
-        """Fails running trials whose worker died; returns their numbers."""
+        """Fails running trials whose worker died (and queues their retries); returns
+        their numbers."""
         if trials is None:
             trials = self.storage.list_trials(self.study, (TrialState.RUNNING,))
         running = [t for t in trials if t.state is TrialState.RUNNING]
@@ -81,25 +91,39 @@ class TrialRunner:
         ):
             return []
         return self.storage.fail_stale_trials(
-            self.study, stale_before=stale_before, dead_workers=dead
+            self.study, stale_before=stale_before, dead_workers=dead, max_retries=self.max_retries
         )
 
     # -- ask ------------------------------------------------------------------------------
-    def start_trial(self) -> RunningTrial:
+    def start_trial(self, *, limit: int | None = None) -> RunningTrial | None:
         """Claims an enqueued trial, or creates one where the oracle points; it is RUNNING
         and beating when this returns.
+
+        Args:
+            limit: Create no trial once the study holds this many (retries of trials whose
+                worker died are not counted against it); None when that is reached.
 
         Raises:
             SearchSpaceExhausted: the oracle has nothing left (nothing is created).
         """
+        study = self.storage.load_study(self.study)
+        trials = self.storage.list_trials(self.study)
+        if self.fail_stale(trials):
+            trials = self.storage.list_trials(self.study)
         record = self.storage.claim_trial(self.study, self.worker)
         if record is not None:
             record = self.storage.set_trial_values(
                 self.study, record.number, record.values, seed=trial_seed(self.seed, record.number)
             )
+            if self.device is not None:
+                record = self.storage.set_trial_attrs(
+                    self.study, record.number, {"device": self.device}
+                )
         else:
-            record = self._create()
-        study = self.storage.load_study(self.study)
+            study = self._wait_for_space(study, trials)
+            record = self._create(study, trials, limit)
+            if record is None:
+                return None
         running = RunningTrial(
             self.storage,
             self.study,
@@ -109,38 +133,79 @@ class TrialRunner:
             sample_new=self.oracle.suggest_new,
             stop_rule=self.stop_rule,
             artifacts=self.artifacts,
+            device=self.device,
         )
-        self._spaces[record.number] = study.space
         self._beats[record.number] = Heartbeat(
             self.storage, self.study, record.number, self.heartbeat_interval
         ).start()
         return running
 
-    def _suggest(self, number: int) -> tuple[dict[str, Value], list[Trial]]:
-        study = self.storage.load_study(self.study)
-        trials = self.storage.list_trials(self.study)
-        self.fail_stale(trials)
+    def _suggest(self, study: Study, trials: list[Trial], number: int) -> dict[str, Value]:
         history = [t for t in trials if t.state.is_finished]
         pending = [t for t in trials if t.state is TrialState.RUNNING and t.number != number]
         rng = np.random.default_rng(trial_seed(self.seed, number) ^ 0x5EED)
         point = self.oracle.suggest(
             study.space, history, pending, objective=study.objective, rng=rng
         )
-        return study.space.decode(point), trials
+        return study.space.decode(point)
 
-    def _create(self) -> Trial:
-        predicted = self.storage.count_trials(self.study)
-        values, _ = self._suggest(predicted)
-        record = self.storage.create_trial(
-            self.study, values=values, seed=trial_seed(self.seed, predicted), worker=self.worker
-        )
-        if record.number != predicted:
-            # Another worker took the number we planned for: draw again with our own.
-            values, _ = self._suggest(record.number)
-            record = self.storage.set_trial_values(
-                self.study, record.number, values, seed=trial_seed(self.seed, record.number)
-            )
+    def _create(self, study: Study, trials: list[Trial], limit: int | None) -> Trial | None:
+        if limit is not None:
+            limit += sum(1 for t in trials if "retry_of" in t.attrs)
+            if len(trials) >= limit:
+                return None
+        # In a finite space the database refuses a configuration another live trial has
+        # (a race between workers): ask the oracle again, knowing what the others chose.
+        unique = len(study.space) > 0 and is_finite_space(study.space)
+        attrs = {} if self.device is None else {"device": self.device}
+        record: Trial | None = None
+        for attempt in range(16):
+            predicted = len(trials)  # numbers are dense: the next, unless another wins it
+            values = self._suggest(study, trials, predicted)
+            try:
+                record = self.storage.create_trial(
+                    self.study,
+                    values=values,
+                    seed=trial_seed(self.seed, predicted),
+                    worker=self.worker,
+                    attrs=attrs,
+                    limit=limit,
+                    unique=unique and attempt < 15,
+                )
+            except DuplicatedTrialError:
+                trials = self.storage.list_trials(self.study)
+                continue
+            break
+        if record is None or record.number == predicted:
+            return record
+        # Another worker took the number we planned for: draw again with our own, so a
+        # trial's draw depends on its number only.
+        for attempt in range(16):
+            trials = self.storage.list_trials(self.study)
+            values = self._suggest(study, trials, record.number)
+            try:
+                return self.storage.set_trial_values(
+                    self.study,
+                    record.number,
+                    values,
+                    seed=trial_seed(self.seed, record.number),
+                    unique=unique and attempt < 15,
+                )
+            except DuplicatedTrialError:
+                continue
         return record
+
+    def _wait_for_space(self, study: Study, trials: list[Trial]) -> Study:
+        """While the space is unknown and another worker's first trial is discovering it
+        (define-by-run), wait for its first definitions instead of guessing blind."""
+        deadline = time.monotonic() + self.stale_after
+        while not len(study.space) and time.monotonic() < deadline:
+            if not any(t.state is TrialState.RUNNING and t.worker != self.worker for t in trials):
+                break
+            time.sleep(0.05)
+            study = self.storage.load_study(self.study)
+            trials = self.storage.list_trials(self.study, (TrialState.RUNNING,))
+        return study
 
     # -- tell -----------------------------------------------------------------------------
     def finish(
@@ -154,15 +219,8 @@ class TrialRunner:
         beat = self._beats.pop(running.number, None)
         if beat is not None:
             beat.stop()
-        known = self._spaces.pop(running.number, None)
         values = running.hp.values
         message = trace = None
-        if error is None:
-            try:
-                if known is None or len(running.hp.space) != len(known):
-                    self.storage.update_space(self.study, running.hp.space)
-            except InvalidSpaceError as e:
-                error = e
         if error is not None:
             if isinstance(error, BaseException):
                 message = f"{type(error).__name__}: {error}"
@@ -187,9 +245,14 @@ class TrialRunner:
             self.study, running.number, state, value=value, values=values
         )
 
-    def run_one(self, fn: ObjectiveFn) -> Trial:
-        """Runs one trial of ``fn`` to its end; the objective's errors fail only the trial."""
-        running = self.start_trial()
+    def run_one(self, fn: ObjectiveFn, *, limit: int | None = None) -> Trial | None:
+        """Runs one trial of ``fn`` to its end; the objective's errors fail only the trial.
+
+        Returns None when ``limit`` trials exist and nothing waits to be claimed.
+        """
+        running = self.start_trial(limit=limit)
+        if running is None:
+            return None
         try:
             result = fn(running)
         except (KeyboardInterrupt, SystemExit) as e:

@@ -34,6 +34,8 @@ class RunningTrial:
             framework from it (``torch.manual_seed(trial.seed)``) for reproducible trials.
         study: The study's name.
         directory: A folder of the trial's own for checkpoints and other files.
+        device: The device the worker running this trial is tied to (``"cuda:0"``), or
+            None when the search did not assign devices.
     """
 
     def __init__(
@@ -47,8 +49,10 @@ class RunningTrial:
         sample_new: Callable[..., float],
         stop_rule: StopRule | None = None,
         artifacts: Path | None = None,
+        device: str | None = None,
     ) -> None:
         self.storage = storage
+        self.device = device
         self._artifacts = artifacts
         self.study = study
         self.number = record.number
@@ -56,7 +60,10 @@ class RunningTrial:
         self.rng = np.random.default_rng(self.seed)
         self.objective = objective
         self.hp = HyperParameters(
-            space, record.values, sample_new=lambda p: sample_new(p, self.rng)
+            space,
+            record.values,
+            sample_new=lambda p: sample_new(p, self.rng),
+            on_define=lambda s: storage.update_space(study, s),
         )
         self._stop_rule = stop_rule
         self._should_stop = False

@@ -39,6 +39,8 @@ class HyperParameters:
         values: The trial's values so far; filled in as parameters are met.
         sample_new: Picks a unit coordinate for a parameter the trial has no value for;
             by default the parameter's default value.
+        on_define: Called with the space each time a new name joins it (the study
+            stores it at once, so other workers see the space early).
 
     Example:
         >>> from tunesmith.space import HyperParameters
@@ -55,8 +57,10 @@ class HyperParameters:
         values: Mapping[str, Value] | None = None,
         *,
         sample_new: SampleNew | None = None,
+        on_define: Callable[[SearchSpace], None] | None = None,
     ) -> None:
         self.space = space if space is not None else SearchSpace()
+        self._on_define = on_define
         self._values: dict[str, Value] = dict(values or {})
         self._sample_new = sample_new or _middle
         self._scope: list[Condition] = []
@@ -160,7 +164,10 @@ class HyperParameters:
             conditions.append(Condition(parent_name, parent_values))
         if conditions:
             param = param.with_conditions(conditions)
+        is_new = param.name not in self.space
         param = self.space.add(param)
+        if is_new and self._on_define is not None:
+            self._on_define(self.space)
         if not param.is_active(self._active_values()):
             return None
         if param.name not in self._values:

@@ -79,8 +79,19 @@ class Storage(abc.ABC):
         parent: int | None = None,
         budget: float | None = None,
         attrs: Mapping[str, Any] | None = None,
-    ) -> Trial:
-        """Creates a trial with the next number (WAITING or RUNNING only)."""
+        limit: int | None = None,
+        unique: bool = False,
+    ) -> Trial | None:
+        """Creates a trial with the next number (WAITING or RUNNING only).
+
+        With ``unique``, raises DuplicatedTrialError (and creates nothing) when a trial of
+        the study that did not fail has the same values: the database's own constraint
+        keeps concurrent workers from running one configuration twice.
+
+        With ``limit``, creates it only if the study holds fewer than ``limit`` trials and
+        returns None otherwise; the check and the creation are one transaction, so workers
+        racing for the last trials of a budget never overshoot it.
+        """
 
     @abc.abstractmethod
     def claim_trial(self, study: str, worker: str) -> Trial | None:
@@ -91,9 +102,15 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def set_trial_values(
-        self, study: str, number: int, values: Mapping[str, Value], seed: int | None = None
+        self,
+        study: str,
+        number: int,
+        values: Mapping[str, Value],
+        seed: int | None = None,
+        *,
+        unique: bool = False,
     ) -> Trial:
-        """Replaces the values (and seed) of a running trial."""
+        """Replaces the values (and seed) of a running trial; ``unique`` as in create_trial."""
 
     @abc.abstractmethod
     def set_trial_attrs(self, study: str, number: int, attrs: Mapping[str, Any]) -> Trial:
@@ -128,6 +145,8 @@ class Storage(abc.ABC):
     ) -> Trial:
         """Ends a running trial (COMPLETED, STOPPED or FAILED), with its final values if given.
 
+        A FAILED trial gives up its configuration's uniqueness: it may be tried again.
+
         Raises StorageError if the trial had already finished: a finished trial is never
         overwritten (a worker that was declared dead cannot clobber its retry's record).
         """
@@ -143,9 +162,15 @@ class Storage(abc.ABC):
         *,
         stale_before: datetime.datetime,
         dead_workers: Collection[str] = (),
+        max_retries: int = 0,
     ) -> list[int]:
         """Fails RUNNING trials whose last sign of life is older than ``stale_before``,
-        or whose worker is in ``dead_workers``; returns their numbers."""
+        or whose worker is in ``dead_workers``; returns their numbers.
+
+        In the same transaction each failed trial that has been retried fewer than
+        ``max_retries`` times is queued again: a WAITING trial with the same values, whose
+        ``parent`` is the failed one and whose attrs hold ``retry_of`` and ``retries``.
+        """
 
     # -- queries written once ---------------------------------------------------------------
     def get_trial(self, study: str, number: int) -> Trial:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import math
 from collections.abc import Collection, Mapping
@@ -103,4 +104,27 @@ def stale_error(trial: Trial) -> str:
     return (
         f"worker {trial.worker!r} stopped sending heartbeats (last at "
         f"{(trial.heartbeat_at or trial.started_at)}); the trial was marked failed."
+    )
+
+
+def retry_attrs(trial: Trial, max_retries: int) -> dict[str, Any] | None:
+    """The attrs of the retry of a trial whose worker died, or None if it used its retries."""
+    done = int(trial.attrs.get("retries", 0))
+    if done >= max_retries:
+        return None
+    return {"retry_of": trial.number, "retries": done + 1}
+
+
+def config_hash(values: Mapping[str, Any]) -> str | None:
+    """The identity of a configuration for the uniqueness rule; None for no values."""
+    if not values:
+        return None
+    items = sorted((k, type(v).__name__, v) for k, v in values.items())
+    return hashlib.sha1(json.dumps(items).encode(), usedforsecurity=False).hexdigest()
+
+
+def duplicated_trial(study: str, values: Mapping[str, Any]) -> str:
+    return (
+        f"study {study!r} already has a trial with values {dict(values)!r} that did not fail; "
+        "ask the oracle for another configuration."
     )

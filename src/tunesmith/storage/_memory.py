@@ -8,7 +8,12 @@ import threading
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from tunesmith.exceptions import DuplicatedStudyError, StudyNotFoundError, TrialNotFoundError
+from tunesmith.exceptions import (
+    DuplicatedStudyError,
+    DuplicatedTrialError,
+    StudyNotFoundError,
+    TrialNotFoundError,
+)
 from tunesmith.space import SearchSpace, Value
 from tunesmith.storage import _checks
 from tunesmith.storage._base import Storage
@@ -21,6 +26,23 @@ class _StudyData:
     study: Study
     trials: list[Trial] = dataclasses.field(default_factory=list)
     reports: list[dict[int, Report]] = dataclasses.field(default_factory=list)
+    # configuration hash -> the number of the live trial that holds it (unique trials)
+    keys: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def claim_key(self, study: str, number: int, values: Mapping[str, Value]) -> None:
+        key = _checks.config_hash(values)
+        if key is None:
+            return
+        holder = self.keys.get(key)
+        if holder is not None and holder != number:
+            raise DuplicatedTrialError(_checks.duplicated_trial(study, values))
+        self.release_key(number)
+        self.keys[key] = number
+
+    def release_key(self, number: int) -> None:
+        for k, n in list(self.keys.items()):
+            if n == number:
+                del self.keys[k]
 
 
 class InMemoryStorage(Storage):
@@ -103,10 +125,16 @@ class InMemoryStorage(Storage):
         parent: int | None = None,
         budget: float | None = None,
         attrs: Mapping[str, Any] | None = None,
-    ) -> Trial:
+        limit: int | None = None,
+        unique: bool = False,
+    ) -> Trial | None:
         _checks.check_new_state(state)
         with self._lock:
             data = self._data(study)
+            if limit is not None and len(data.trials) >= limit:
+                return None
+            if unique:
+                data.claim_key(study, len(data.trials), values or {})
             now = utcnow()
             running = state is TrialState.RUNNING
             trial = Trial(
@@ -164,11 +192,20 @@ class InMemoryStorage(Storage):
             return None
 
     def set_trial_values(
-        self, study: str, number: int, values: Mapping[str, Value], seed: int | None = None
+        self,
+        study: str,
+        number: int,
+        values: Mapping[str, Value],
+        seed: int | None = None,
+        *,
+        unique: bool = False,
     ) -> Trial:
         with self._lock:
-            trial = self._get(self._data(study), study, number)
+            data = self._data(study)
+            trial = self._get(data, study, number)
             _checks.check_running(study, trial, "set its values")
+            if unique:
+                data.claim_key(study, number, values)
             changes: dict[str, Any] = {"values": dict(values)}
             if seed is not None:
                 changes["seed"] = seed
@@ -216,6 +253,8 @@ class InMemoryStorage(Storage):
             data = self._data(study)
             trial = self._get(data, study, number)
             _checks.check_running(study, trial, "finish it")
+            if state is TrialState.FAILED:
+                data.release_key(number)
             return self._replace(
                 study,
                 number,
@@ -242,6 +281,7 @@ class InMemoryStorage(Storage):
         *,
         stale_before: datetime.datetime,
         dead_workers: Collection[str] = (),
+        max_retries: int = 0,
     ) -> list[int]:
         failed = []
         with self._lock:
@@ -256,4 +296,18 @@ class InMemoryStorage(Storage):
                         finished_at=utcnow(),
                     )
                     failed.append(t.number)
+                    held = [k for k, n in data.keys.items() if n == t.number]
+                    data.release_key(t.number)
+                    retry = _checks.retry_attrs(t, max_retries)
+                    if retry is not None:
+                        for k in held:
+                            data.keys[k] = len(data.trials)
+                        self.create_trial(
+                            study,
+                            state=TrialState.WAITING,
+                            values=t.values,
+                            parent=t.number,
+                            budget=t.budget,
+                            attrs={**t.attrs, **retry},
+                        )
         return failed

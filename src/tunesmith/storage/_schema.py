@@ -50,7 +50,11 @@ trials = sa.Table(
     sa.Column("parent", sa.Integer, nullable=True),
     sa.Column("budget", sa.Float, nullable=True),
     sa.Column("attrs", sa.Text, nullable=False),
+    # Hash of the values of a trial that asked to be unique and has not failed; NULLs are
+    # many, so trials that did not ask, and failed ones, never collide.
+    sa.Column("config_key", sa.String(40), nullable=True),
     sa.UniqueConstraint("study_id", "number", name="uq_trial_number"),
+    sa.UniqueConstraint("study_id", "config_key", name="uq_trial_config"),
     sa.Index("ix_trials_study_state", "study_id", "state"),
 )
 

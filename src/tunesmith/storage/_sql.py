@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tunesmith.exceptions import (
     DuplicatedStudyError,
+    DuplicatedTrialError,
     InvalidArgumentError,
     SchemaVersionError,
     StorageError,
@@ -257,41 +258,87 @@ class SQLStorage(Storage):
         parent: int | None = None,
         budget: float | None = None,
         attrs: Mapping[str, Any] | None = None,
-    ) -> Trial:
+        limit: int | None = None,
+        unique: bool = False,
+    ) -> Trial | None:
         _checks.check_new_state(state)
         attrs = _checks.json_attrs(attrs or {})
-        with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
-            # The UPDATE takes the study row's lock: concurrent creators queue here.
-            conn.execute(
-                sa.update(S.studies)
-                .where(S.studies.c.id == study_id)
-                .values(n_trials=S.studies.c.n_trials + 1)
-            )
-            number = (
+        try:
+            with self._tx() as conn:
+                study_id = self._study_row(conn, study).id
+                number = self._insert_trial(
+                    conn,
+                    study_id,
+                    state=state,
+                    values=values,
+                    seed=seed,
+                    worker=worker,
+                    parent=parent,
+                    budget=budget,
+                    attrs=attrs,
+                    limit=limit,
+                    config_key=_checks.config_hash(values or {}) if unique else None,
+                )
+                if number is None:
+                    return None
+                return self._load_trial(conn, study_id, study, number)
+        except sa.exc.IntegrityError:
+            raise DuplicatedTrialError(_checks.duplicated_trial(study, values or {})) from None
+
+    def _insert_trial(
+        self,
+        conn: Connection,
+        study_id: int,
+        *,
+        state: TrialState,
+        values: Mapping[str, Value] | None,
+        seed: int | None,
+        worker: str | None,
+        parent: int | None,
+        budget: float | None,
+        attrs: Mapping[str, Any],
+        limit: int | None,
+        config_key: str | None = None,
+    ) -> int | None:
+        """Inserts a trial with the next number, or returns None if ``limit`` is reached."""
+        # The UPDATE takes the study row's lock: concurrent creators queue here, and the
+        # limit is checked against the count the previous one left.
+        bump = (
+            sa.update(S.studies)
+            .where(S.studies.c.id == study_id)
+            .values(n_trials=S.studies.c.n_trials + 1)
+        )
+        if limit is not None:
+            bump = bump.where(S.studies.c.n_trials < limit)
+        if conn.execute(bump).rowcount == 0:
+            return None
+        number = (
+            int(
                 conn.execute(
                     sa.select(S.studies.c.n_trials).where(S.studies.c.id == study_id)
                 ).scalar_one()
-                - 1
             )
-            now = _to_db(utcnow())
-            running = state is TrialState.RUNNING
-            conn.execute(
-                sa.insert(S.trials).values(
-                    study_id=study_id,
-                    number=number,
-                    state=state.value,
-                    params=json.dumps(dict(values or {})),
-                    started_at=now if running else None,
-                    heartbeat_at=now if running else None,
-                    seed=seed,
-                    worker=worker if running else None,
-                    parent=parent,
-                    budget=budget,
-                    attrs=json.dumps(attrs),
-                )
+            - 1
+        )
+        now = _to_db(utcnow())
+        running = state is TrialState.RUNNING
+        conn.execute(
+            sa.insert(S.trials).values(
+                study_id=study_id,
+                number=number,
+                state=state.value,
+                params=json.dumps(dict(values or {})),
+                started_at=now if running else None,
+                heartbeat_at=now if running else None,
+                seed=seed,
+                worker=worker if running else None,
+                parent=parent,
+                budget=budget,
+                attrs=json.dumps(dict(attrs)),
+                config_key=config_key,
             )
-            return self._load_trial(conn, study_id, study, number)
+        )
+        return number
 
     def _trial_row(self, conn: Connection, study_id: int, study: str, number: int) -> Any:
         row = conn.execute(
@@ -384,14 +431,25 @@ class SQLStorage(Storage):
         return int(study_id)
 
     def set_trial_values(
-        self, study: str, number: int, values: Mapping[str, Value], seed: int | None = None
+        self,
+        study: str,
+        number: int,
+        values: Mapping[str, Value],
+        seed: int | None = None,
+        *,
+        unique: bool = False,
     ) -> Trial:
         changes: dict[str, Any] = {"params": json.dumps(dict(values))}
         if seed is not None:
             changes["seed"] = seed
-        with self._tx() as conn:
-            study_id = self._update_running(conn, study, number, "set its values", **changes)
-            return self._load_trial(conn, study_id, study, number)
+        if unique:
+            changes["config_key"] = _checks.config_hash(values)
+        try:
+            with self._tx() as conn:
+                study_id = self._update_running(conn, study, number, "set its values", **changes)
+                return self._load_trial(conn, study_id, study, number)
+        except sa.exc.IntegrityError:
+            raise DuplicatedTrialError(_checks.duplicated_trial(study, values)) from None
 
     def set_trial_attrs(self, study: str, number: int, attrs: Mapping[str, Any]) -> Trial:
         attrs = _checks.json_attrs(attrs)
@@ -452,6 +510,8 @@ class SQLStorage(Storage):
     ) -> Trial:
         _checks.check_final_state(state, value)
         changes: dict[str, Any] = {} if values is None else {"params": json.dumps(dict(values))}
+        if state is TrialState.FAILED:
+            changes["config_key"] = None  # a failed configuration may be tried again
         with self._tx() as conn:
             study_id = self._update_running(
                 conn,
@@ -495,6 +555,7 @@ class SQLStorage(Storage):
         *,
         stale_before: datetime.datetime,
         dead_workers: Collection[str] = (),
+        max_retries: int = 0,
     ) -> list[int]:
         with self._tx() as conn:
             study_id = self._study_row(conn, study).id
@@ -504,10 +565,11 @@ class SQLStorage(Storage):
             if not self._is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = conn.execute(query).all()
+            keys = {r.number: r.config_key for r in rows}
             failed = []
             for trial in self._trials(conn, list(rows)):
                 if _checks.is_stale(trial, stale_before, dead_workers):
-                    conn.execute(
+                    result = conn.execute(
                         sa.update(S.trials)
                         .where(
                             S.trials.c.study_id == study_id,
@@ -518,7 +580,25 @@ class SQLStorage(Storage):
                             state="failed",
                             error=_checks.stale_error(trial),
                             finished_at=_to_db(utcnow()),
+                            config_key=None,
                         )
                     )
+                    if result.rowcount == 0:
+                        continue  # another worker failed it first
                     failed.append(trial.number)
+                    retry = _checks.retry_attrs(trial, max_retries)
+                    if retry is not None:
+                        self._insert_trial(
+                            conn,
+                            study_id,
+                            state=TrialState.WAITING,
+                            values=trial.values,
+                            seed=None,
+                            worker=None,
+                            parent=trial.number,
+                            budget=trial.budget,
+                            attrs={**trial.attrs, **retry},
+                            limit=None,
+                            config_key=keys[trial.number],
+                        )
             return failed

@@ -19,6 +19,7 @@ import pytest
 
 from tunesmith.exceptions import (
     DuplicatedStudyError,
+    DuplicatedTrialError,
     InvalidArgumentError,
     InvalidSpaceError,
     StorageError,
@@ -251,3 +252,72 @@ class StorageContract:
         s = storage.load_study(study)
         s.space.add(Int("extra", 1, 2))
         assert "extra" not in storage.load_study(study).space
+
+    def test_create_with_a_limit_never_overshoots(self, storage: Storage, study: str) -> None:
+        made: list[int] = []
+        lock = threading.Lock()
+
+        def create() -> None:
+            while (t := storage.create_trial(study, limit=25)) is not None:
+                with lock:
+                    made.append(t.number)
+
+        threads = [threading.Thread(target=create) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert sorted(made) == list(range(25))
+        assert storage.create_trial(study, limit=25) is None
+        assert storage.count_trials(study) == 25
+
+    def test_stale_trials_are_retried_up_to_max_retries(
+        self, storage: Storage, study: str
+    ) -> None:
+        t = storage.create_trial(study, values={"lr": 0.01}, worker="gone", budget=9.0)
+        assert storage.fail_stale_trials(
+            study, stale_before=t.started_at, dead_workers={"gone"}, max_retries=1
+        ) == [t.number]
+        retry = storage.list_trials(study, (TrialState.WAITING,))
+        assert len(retry) == 1
+        r = retry[0]
+        assert dict(r.values) == {"lr": 0.01} and r.parent == t.number and r.budget == 9.0
+        assert dict(r.attrs) == {"retry_of": t.number, "retries": 1}
+        claimed = storage.claim_trial(study, "gone")
+        assert claimed.number == r.number
+        assert storage.fail_stale_trials(
+            study, stale_before=t.started_at, dead_workers={"gone"}, max_retries=1
+        ) == [r.number]
+        assert storage.list_trials(study, (TrialState.WAITING,)) == []
+        # A second call finds nothing left to fail.
+        assert (
+            storage.fail_stale_trials(
+                study, stale_before=t.started_at, dead_workers={"gone"}, max_retries=1
+            )
+            == []
+        )
+
+    def test_unique_trials_refuse_a_live_duplicate(self, storage: Storage, study: str) -> None:
+        a = storage.create_trial(study, values={"lr": 0.01, "units": 8}, unique=True)
+        with pytest.raises(DuplicatedTrialError, match="already has a trial with values"):
+            storage.create_trial(study, values={"units": 8, "lr": 0.01}, unique=True)
+        assert storage.count_trials(study) == 1  # nothing created, no number used
+        b = storage.create_trial(study, values={"lr": 0.02, "units": 8}, unique=True)
+        with pytest.raises(DuplicatedTrialError):
+            storage.set_trial_values(study, b.number, {"lr": 0.01, "units": 8}, unique=True)
+        # Not asking for uniqueness, or an empty configuration, is never refused.
+        storage.create_trial(study, values={"lr": 0.01, "units": 8})
+        storage.create_trial(study, unique=True)
+        storage.create_trial(study, unique=True)
+        # A failed trial frees its configuration.
+        storage.finish_trial(study, a.number, TrialState.FAILED, error="x")
+        c = storage.create_trial(study, values={"lr": 0.01, "units": 8}, unique=True)
+        assert c.number == 5
+
+    def test_retry_keeps_the_configuration_reserved(self, storage: Storage, study: str) -> None:
+        t = storage.create_trial(study, values={"lr": 0.01}, worker="gone", unique=True)
+        storage.fail_stale_trials(
+            study, stale_before=t.started_at, dead_workers={"gone"}, max_retries=1
+        )
+        with pytest.raises(DuplicatedTrialError):
+            storage.create_trial(study, values={"lr": 0.01}, unique=True)
