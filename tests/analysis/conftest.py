@@ -88,15 +88,14 @@ def memory_study() -> Callable[..., InMemoryStorage]:
     return make
 
 
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
-    return f"sqlite:///{tmp_path / 'study.db'}"
+@pytest.fixture(scope="session")
+def sqlite_study(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small mixed study in SQLite: completed, stopped, failed and running trials.
 
-
-@pytest.fixture
-def sqlite_study(sqlite_url: str) -> str:
-    """A small mixed study in SQLite: completed, stopped, failed and running trials."""
-    storage = SQLStorage(sqlite_url)
+    Shared by the tests that only read it (analysis never writes trial results, and
+    ``test_report_is_read_only`` checks that)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'study.db'}"
+    storage = SQLStorage(url)
     fill_study(storage, n_trials=60, running=2, failed_every=13, stopped_every=5)
     storage.close()
-    return sqlite_url
+    return url

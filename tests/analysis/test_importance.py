@@ -100,7 +100,9 @@ class TestExactDecomposition:
         forest = self.grid_forest(lambda x, y: 3 * (x > 0.5) + 1 * (y > 0.5))
         grid = np.array([0.25, 0.75])
         assert marginal(forest, (0,), (grid,)) == pytest.approx([0.5, 3.5])
-        assert marginal(forest, (0, 1), (grid, grid)) == pytest.approx(np.array([[0.0, 1.0], [3.0, 4.0]]))
+        assert marginal(forest, (0, 1), (grid, grid)) == pytest.approx(
+            np.array([[0.0, 1.0], [3.0, 4.0]])
+        )
 
 
 def test_too_few_trials_give_zeros() -> None:

@@ -64,7 +64,9 @@ class TestParallel:
     def test_only_finished_trials_are_lines(self, memory_study) -> None:
         storage = memory_study(n_trials=40, running=3, failed_every=10)
         data = parallel_data(load_snapshot(storage, "synthetic"))
-        assert len(data.numbers) == len([t for t in storage.list_trials("synthetic") if t.has_value])
+        assert len(data.numbers) == len(
+            [t for t in storage.list_trials("synthetic") if t.has_value]
+        )
         assert all(len(a.coords) == len(data.numbers) for a in data.axes)
 
 

@@ -17,10 +17,9 @@ import numpy as np
 from tunesmith.exceptions import InvalidSpaceError
 
 if TYPE_CHECKING:
+    from tunesmith.analysis._snapshot import Snapshot
     from tunesmith.space import Hyperparameter
     from tunesmith.trial import Trial
-
-    from tunesmith.analysis._snapshot import Snapshot
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def _forward(sampling: str, x: np.ndarray) -> np.ndarray:
         if sampling == "log":
             return np.log10(x)  # type: ignore[no-any-return]
         if sampling == "reverse_log":
-            return -np.log10(1.0 - x)  # type: ignore[no-any-return]
+            return -np.log10(1.0 - x)
     return x
 
 
@@ -87,21 +88,23 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
-def coordinates(param: Hyperparameter, raw: list[object]) -> np.ndarray:
+def coordinates(param: Hyperparameter, raw: Sequence[Any]) -> np.ndarray:
     """Values (None when inactive) as coordinates on the parameter's axis (NaN if inactive)."""
     if hasattr(param, "sampling"):
-        x = np.array([math.nan if v is None else float(v) for v in raw])  # type: ignore[arg-type]
+        x = np.array([math.nan if v is None else float(v) for v in raw])
         return _forward(str(param.sampling), x)
-    index = {(type(v), v): float(i) for i, v in enumerate(param.grid() or [])}
+    index: dict[Any, float] = {(type(v), v): float(i) for i, v in enumerate(param.grid() or [])}
     return np.array([math.nan if v is None else index.get((type(v), v), math.nan) for v in raw])
 
 
-def _numeric_axis(param: Hyperparameter, raw: list[object]) -> ParallelAxis:
+def _numeric_axis(param: Hyperparameter, raw: Sequence[Any]) -> ParallelAxis:
     sampling = str(param.sampling)  # type: ignore[attr-defined]
     coords = coordinates(param, raw)
     lo, hi = (float(c) for c in _forward(sampling, np.array([param.min_value, param.max_value])))  # type: ignore[attr-defined]
     if sampling == "linear":
         ticks = list(np.linspace(lo, hi, 5)) if hi > lo else [lo]
+        if param.kind == "Int":
+            ticks = sorted({float(round(t)) for t in ticks})
         labels = [_fmt(t) for t in ticks]
         label = param.name
     else:
@@ -117,7 +120,7 @@ def _numeric_axis(param: Hyperparameter, raw: list[object]) -> ParallelAxis:
     return _with_inactive(param.name, label, sampling, coords, lo, hi, ticks, labels)  # type: ignore[arg-type]
 
 
-def _categorical_axis(param: Hyperparameter, raw: list[object]) -> ParallelAxis:
+def _categorical_axis(param: Hyperparameter, raw: Sequence[Any]) -> ParallelAxis:
     grid = param.grid() or []
     coords = coordinates(param, raw)
     ticks = [float(i) for i in range(len(grid))]

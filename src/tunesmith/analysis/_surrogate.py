@@ -37,7 +37,7 @@ class Leaves:
 
     @property
     def widths(self) -> np.ndarray:
-        return self.hi - self.lo
+        return np.asarray(self.hi - self.lo)
 
     @property
     def volume(self) -> np.ndarray:
@@ -194,7 +194,7 @@ def _indicator(leaves: Leaves, k: int, grid: np.ndarray) -> np.ndarray:
     inside = (lo <= grid[None, :]) & (grid[None, :] < hi)
     # The top edge belongs to the last box.
     inside |= (hi >= 1.0) & (grid[None, :] >= 1.0)
-    return inside.astype(float)  # type: ignore[no-any-return]
+    return inside.astype(float)
 
 
 def marginal(forest: Forest, dims: tuple[int, ...], grids: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -218,4 +218,4 @@ def marginal(forest: Forest, dims: tuple[int, ...], grids: tuple[np.ndarray, ...
             total += first.sum(axis=0)
         else:
             total += first.T @ _indicator(leaves, dims[1], grids[1])
-    return total / max(len(forest.trees), 1)  # type: ignore[no-any-return]
+    return total / max(len(forest.trees), 1)

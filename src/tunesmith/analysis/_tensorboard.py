@@ -238,7 +238,9 @@ def _write_session(
     if trial.has_value:
         out.summary(end, trial.last_step or 0, _scalar(pb, final_tag(objective), trial.value))  # type: ignore[arg-type]
     if trial.state.is_finished:
-        status = pb.api.STATUS_FAILURE if trial.state is TrialState.FAILED else pb.api.STATUS_SUCCESS
+        status = (
+            pb.api.STATUS_FAILURE if trial.state is TrialState.FAILED else pb.api.STATUS_SUCCESS
+        )
         end_info = plugin_data.SessionEndInfo(status=status, end_time_secs=end)
         out.summary(
             end,

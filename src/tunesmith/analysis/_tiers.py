@@ -124,8 +124,8 @@ def compare_tiers(result: Importance) -> TierComparison:
         >>> comparison = compare_tiers(result)
         >>> comparison.agrees
         False
-        >>> comparison.findings[0]
-        'units (hidden units, tier 2) explains more than learning_rate (learning rate, tier 1): 50.0% against 30.0%.'
+        >>> print(comparison.findings[0])  # doctest: +ELLIPSIS
+        units (hidden units, tier 2) explains more than learning_rate (learning rate, ...
     """
     rows = []
     for rank, (name, score) in enumerate(result.scores.items(), start=1):
@@ -145,7 +145,7 @@ def compare_tiers(result: Importance) -> TierComparison:
         if r.tier == 1:
             verdict = "as the notes expect" if r.rank == 1 else "the notes put it first"
             findings.append(f"{r.name} ({r.role}) ranks {_ordinal(r.rank)}: {verdict}.")
-    top_tier = min((r.tier for r in tiered), default=None)
+    top_tier = min((r.tier for r in tiered if r.tier is not None), default=None)
     top_score = max((r.score for r in tiered if r.tier == top_tier), default=0.0)
     for r in rows:
         if r.tier is None and tiered and r.score > top_score + MARGIN:

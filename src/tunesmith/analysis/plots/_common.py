@@ -23,7 +23,7 @@ TIER_COLORS = {1: "#d62728", 2: "#ff7f0e", 3: "#2ca02c", None: "#7f7f7f"}
 def best_last(values: np.ndarray, objective: Objective) -> np.ndarray:
     """Indices that draw the best values last (on top)."""
     key = values if objective.direction == "max" else -values
-    return np.argsort(key, kind="stable")  # type: ignore[no-any-return]
+    return np.argsort(key, kind="stable")
 
 
 def joined(curves: Sequence[Curve]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

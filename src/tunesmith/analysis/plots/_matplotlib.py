@@ -135,7 +135,9 @@ def curves_figure(data: CurvesData) -> Any:
             )
     best = data.best
     if best is not None:
-        ax.plot(best.steps, best.values, color=BEST_COLOR, linewidth=2, label=f"best: {best.number}")
+        ax.plot(
+            best.steps, best.values, color=BEST_COLOR, linewidth=2, label=f"best: {best.number}"
+        )
     ax.set_xlabel("step")
     ax.set_ylabel(data.objective.name)
     ax.set_title(f"Learning curves: {len(data.curves)} trials")
@@ -161,7 +163,9 @@ def contour_figure(data: ContourData) -> Any:
             a.grid, b.grid, data.z, levels=15, cmap=_cmap(data.objective.direction == "min")
         )
         fig.colorbar(filled, ax=ax, label=data.objective.name)
-        ax.scatter(a.axis.coords, b.axis.coords, s=3, color="white", edgecolors="black", linewidths=0.3)
+        ax.scatter(
+            a.axis.coords, b.axis.coords, s=3, color="white", edgecolors="black", linewidths=0.3
+        )
         ax.set_xticks(a.axis.ticks, a.axis.tick_labels, fontsize=7)
         ax.set_yticks(b.axis.ticks, b.axis.tick_labels, fontsize=7)
         ax.set_xlabel(a.axis.label)

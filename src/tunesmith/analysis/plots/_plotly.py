@@ -67,9 +67,9 @@ def parallel_figure(data: ParallelData) -> Any:
         dimensions=dims,
     )
     n = len(data.values)
-    return go.Figure(
-        trace, _layout(f"Parallel coordinates: {n} trials, coloured by {data.objective.name}")
-    )
+    layout = _layout(f"Parallel coordinates: {n} trials, coloured by {data.objective.name}")
+    layout["margin"] = {"l": 80, "r": 60, "t": 110, "b": 40}
+    return go.Figure(trace, layout)
 
 
 def importance_figure(result: Importance, tiers: TierComparison | None = None) -> Any:
@@ -279,7 +279,10 @@ def contour_figure(data: ContourData) -> Any:
             row=1,
             col=col,
         )
-    fig.update_layout(**_layout(f"Slices and contour ({name})", height=420))
+    fig.update_layout(
+        **_layout(f"Slices and contour ({name})", height=460),
+        legend={"orientation": "h", "x": 0.0, "y": -0.25},
+    )
     return fig
 
 
