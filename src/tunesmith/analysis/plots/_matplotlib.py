@@ -37,6 +37,13 @@ def _cmap(reverse: bool) -> Any:
     return colormaps["viridis_r" if reverse else "viridis"]
 
 
+def _finish(ax: Any, title: str, x: str, y: str) -> None:
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+
+
 def parallel_figure(data: ParallelData) -> Any:
     """One line per trial, coloured by the objective; each axis on its parameter's scale."""
     collections = require("matplotlib.collections", _WHAT)
@@ -110,10 +117,7 @@ def history_figure(data: HistoryData) -> Any:
                 label=state,
             )
     ax.step(data.numbers, data.best_so_far, where="post", color=BEST_COLOR, label="best so far")
-    ax.set_xlabel("trial")
-    ax.set_ylabel(data.objective.name)
-    ax.set_title(f"Optimization history ({data.objective.direction})")
-    ax.legend(loc="best", fontsize=8)
+    _finish(ax, f"Optimization history ({data.objective.direction})", "trial", data.objective.name)
     return fig
 
 
@@ -138,10 +142,7 @@ def curves_figure(data: CurvesData) -> Any:
         ax.plot(
             best.steps, best.values, color=BEST_COLOR, linewidth=2, label=f"best: {best.number}"
         )
-    ax.set_xlabel("step")
-    ax.set_ylabel(data.objective.name)
-    ax.set_title(f"Learning curves: {len(data.curves)} trials")
-    ax.legend(loc="best", fontsize=8)
+    _finish(ax, f"Learning curves: {len(data.curves)} trials", "step", data.objective.name)
     return fig
 
 

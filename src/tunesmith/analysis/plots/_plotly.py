@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tunesmith.analysis._curves import CurvesData
     from tunesmith.analysis._history import HistoryData
     from tunesmith.analysis._importance import Importance
-    from tunesmith.analysis._parallel import ParallelData
+    from tunesmith.analysis._parallel import ParallelAxis, ParallelData
     from tunesmith.analysis._tiers import TierComparison
 
 _WHAT = "plot(format='html')"
@@ -39,6 +39,10 @@ def _layout(title: str, **kwargs: Any) -> dict[str, Any]:
         "margin": {"l": 70, "r": 30, "t": 60, "b": 50},
         **kwargs,
     }
+
+
+def _xy_layout(title: str, x: str, y: str) -> dict[str, Any]:
+    return _layout(title, xaxis={"title": {"text": x}}, yaxis={"title": {"text": y}})
 
 
 def parallel_figure(data: ParallelData) -> Any:
@@ -131,14 +135,8 @@ def history_figure(data: HistoryData) -> Any:
     )
     extra = f"; {data.n_failed} failed" if data.n_failed else ""
     extra += f"; {data.n_running} running" if data.n_running else ""
-    return go.Figure(
-        traces,
-        _layout(
-            f"Optimization history ({data.objective.direction} {data.objective.name}{extra})",
-            xaxis={"title": {"text": "trial"}},
-            yaxis={"title": {"text": data.objective.name}},
-        ),
-    )
+    title = f"Optimization history ({data.objective.direction} {data.objective.name}{extra})"
+    return go.Figure(traces, _xy_layout(title, "trial", data.objective.name))
 
 
 def curves_figure(data: CurvesData) -> Any:
@@ -184,14 +182,17 @@ def curves_figure(data: CurvesData) -> Any:
                 name=f"best: trial {best.number}",
             )
         )
-    return go.Figure(
-        traces,
-        _layout(
-            f"Learning curves: {len(data.curves)} trials",
-            xaxis={"title": {"text": "step"}},
-            yaxis={"title": {"text": data.objective.name}},
-        ),
-    )
+    title = f"Learning curves: {len(data.curves)} trials"
+    return go.Figure(traces, _xy_layout(title, "step", data.objective.name))
+
+
+def _ticks(axis: ParallelAxis) -> dict[str, Any]:
+    """A parameter's axis title and ticks (values shown at their coordinates)."""
+    return {
+        "title_text": axis.label,
+        "tickvals": list(axis.ticks),
+        "ticktext": list(axis.tick_labels),
+    }
 
 
 def contour_figure(data: ContourData) -> Any:
@@ -229,13 +230,7 @@ def contour_figure(data: ContourData) -> Any:
             row=1,
             col=col,
         )
-        fig.update_xaxes(
-            title_text=s.axis.label,
-            tickvals=list(s.axis.ticks),
-            ticktext=list(s.axis.tick_labels),
-            row=1,
-            col=col,
-        )
+        fig.update_xaxes(**_ticks(s.axis), row=1, col=col)
         fig.update_yaxes(title_text=name, row=1, col=col)
     if data.z is not None:
         a, b = data.slices
@@ -265,20 +260,8 @@ def contour_figure(data: ContourData) -> Any:
             row=1,
             col=col,
         )
-        fig.update_xaxes(
-            title_text=a.axis.label,
-            tickvals=list(a.axis.ticks),
-            ticktext=list(a.axis.tick_labels),
-            row=1,
-            col=col,
-        )
-        fig.update_yaxes(
-            title_text=b.axis.label,
-            tickvals=list(b.axis.ticks),
-            ticktext=list(b.axis.tick_labels),
-            row=1,
-            col=col,
-        )
+        fig.update_xaxes(**_ticks(a.axis), row=1, col=col)
+        fig.update_yaxes(**_ticks(b.axis), row=1, col=col)
     fig.update_layout(
         **_layout(f"Slices and contour ({name})", height=460),
         legend={"orientation": "h", "x": 0.0, "y": -0.25},
