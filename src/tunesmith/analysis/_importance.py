@@ -43,6 +43,8 @@ class Importance:
         pairs: Per pair of parameters, the fraction their interaction adds (fanova only),
             in descending order.
         n_trials: How many finished trials the scores rest on.
+        n_fitted: How many of them the surrogate was fitted on (fanova: a seeded random
+            subset when there are more than ``fit_forest``'s ``max_samples``).
     """
 
     method: Method
@@ -50,6 +52,7 @@ class Importance:
     spread: Mapping[str, float]
     pairs: Mapping[tuple[str, str], float]
     n_trials: int
+    n_fitted: int | None = None
 
     @property
     def ranking(self) -> list[str]:
@@ -117,7 +120,8 @@ def importance(
     forest = forest if forest is not None else fit_forest(encoded, seed=seed)
     parts = decompose(forest)
     pairs = {(names[i], names[j]): v for (i, j), v in parts.pairs.items()}
-    return _ranked(method, names, parts.main, parts.main_std, pairs, len(encoded))
+    result = _ranked(method, names, parts.main, parts.main_std, pairs, len(encoded))
+    return dataclasses.replace(result, n_fitted=forest.n_fitted)
 
 
 def _ranked(

@@ -151,7 +151,8 @@ def _importance_section(data: ReportData) -> str:
     findings = "".join(f"<li>{_e(f)}</li>" for f in tiers.findings)
     return (
         f"<p class='note'>Share of the objective's variance each parameter explains alone, "
-        f"from a random forest fitted to {result.n_trials} finished trials in unit space "
+        f"from a random forest fitted to {result.n_fitted} of {result.n_trials} finished "
+        "trials in unit space "
         "(functional ANOVA, computed exactly over the trees); the binned share is the quick "
         "cross-check. Tiers are guessed from the names (see tunesmith.analysis._tiers).</p>"
         f"<table id='importance-table'>{head}{rows}</table>"
