@@ -10,7 +10,15 @@ import click
 from rich.console import Console
 
 from tunesmith import __version__
-from tunesmith.analysis import summary_table, write_csv
+from tunesmith.analysis import (
+    PLOT_KINDS,
+    export_tensorboard,
+    load_snapshot,
+    summary_table,
+    write_csv,
+    write_plot,
+    write_report,
+)
 from tunesmith.exceptions import TunesmithError
 from tunesmith.storage import get_storage
 from tunesmith.trial import TrialState
@@ -103,6 +111,47 @@ def best(storage: str, study: str, as_json: bool) -> None:
 def summary(storage: str, study: str, n: int) -> None:
     """Prints the study's counts and its best trials."""
     Console().print(summary_table(get_storage(storage), study, n))
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="The HTML file [default: STUDY-report.html]."
+)
+def report(storage: str, study: str, out: str | None) -> None:
+    """Writes one HTML page: importance, the notes' tiers, every plot, the best trial."""
+    path = write_report(get_storage(storage), study, out)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(PLOT_KINDS))
+@_storage_option
+@_study_option
+@click.option("--out", type=click.Path(dir_okay=False), help="[default: STUDY-KIND.FORMAT]")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "png"]),
+    default="html",
+    show_default=True,
+    help="Interactive HTML (plotly) or PNG (matplotlib).",
+)
+def plot(kind: str, storage: str, study: str, out: str | None, fmt: str) -> None:
+    """Writes one plot: parallel, importance, history, curves or contour."""
+    path = write_plot(get_storage(storage), study, kind, out, format=fmt)  # type: ignore[arg-type]
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.option("--logdir", required=True, type=click.Path(file_okay=False), help="Write here.")
+def tensorboard(storage: str, study: str, logdir: str) -> None:
+    """Exports the study as TensorBoard HPARAMS data (then: tensorboard --logdir LOGDIR)."""
+    export = export_tensorboard(load_snapshot(get_storage(storage), study), logdir)
+    click.echo(f"wrote {export.n_trials} trials to {export.logdir}")
 
 
 if __name__ == "__main__":
