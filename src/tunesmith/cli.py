@@ -154,5 +154,80 @@ def tensorboard(storage: str, study: str, logdir: str) -> None:
     click.echo(f"wrote {export.n_trials} trials to {export.logdir}")
 
 
+def _load(target: str, what: str) -> Any:
+    """Imports ``module:attribute`` (the module may be a file path, like a script)."""
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise click.BadParameter(
+            f"{what} must be module:attribute, got {target!r}. Write e.g. train:objective."
+        )
+    if module_name.endswith(".py") or Path(module_name).is_file():
+        spec = importlib.util.spec_from_file_location(Path(module_name).stem, module_name)
+        if spec is None or spec.loader is None:
+            raise click.BadParameter(f"{what}: cannot load {module_name!r}.")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    else:
+        sys.path.insert(0, "")
+        module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise click.BadParameter(f"{what}: {module_name!r} has no {attr!r}.") from None
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.argument("objective")
+@click.option("--max-trials", type=int, help="Stop when the study holds this many trials.")
+@click.option("--timeout", type=float, help="Seconds after which no new trial starts.")
+@click.option("--device", help="The device this worker's trials run on, e.g. cuda:0.")
+@click.option(
+    "--oracle", "oracle_target", help="module:Class of the oracle; default: the study's own."
+)
+def worker(
+    storage: str,
+    study: str,
+    objective: str,
+    max_trials: int | None,
+    timeout: float | None,
+    device: str | None,
+    oracle_target: str | None,
+) -> None:
+    """Joins a study as one more worker: runs OBJECTIVE (module:function) on its trials.
+
+    Start any number, on any machines that reach the storage; they share the study's
+    oracle and budget through the database.
+    """
+    import time
+
+    from tunesmith.execution import TrialRunner
+    from tunesmith.execution._worker import work
+    from tunesmith.oracles import from_settings
+
+    s = get_storage(storage)
+    record = s.load_study(study)
+    oracle = (
+        _load(oracle_target, "--oracle")() if oracle_target else from_settings(record.settings)
+    )
+    fn = _load(objective, "OBJECTIVE")
+    runner = TrialRunner(
+        s, study, oracle, seed=int(record.settings.get("seed", 0)), device=device, max_retries=1
+    )
+    result = work(
+        runner,
+        fn,
+        max_trials=max_trials,
+        deadline=None if timeout is None else time.time() + timeout,
+        max_consecutive_failures=5,
+    )
+    click.echo(f"worker {result.worker}: {result.n_trials} trials, {result.n_failed} failed")
+
+
 if __name__ == "__main__":
     sys.exit(main())

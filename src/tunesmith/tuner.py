@@ -20,7 +20,7 @@ from tunesmith.execution._worker import (
     start_workers,
     work,
 )
-from tunesmith.oracles import CoarseToFine, Oracle
+from tunesmith.oracles import CoarseToFine, Oracle, from_settings
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
 from tunesmith.study import Study
@@ -48,7 +48,8 @@ class Tuner:
     Args:
         objective: The metric to optimize: a name (``"val_accuracy"`` maximizes,
             ``"val_loss"`` minimizes) or an :class:`Objective`.
-        oracle: Picks configurations; default :class:`~tunesmith.oracles.CoarseToFine`.
+        oracle: Picks configurations; default :class:`~tunesmith.oracles.CoarseToFine`, or
+            for a resumed study the oracle it was created with.
         storage: A URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
             None to keep the study in memory.
         study: The study's name; ``"default"`` if None.
@@ -112,6 +113,8 @@ class Tuner:
         self.max_consecutive_failures = max_consecutive_failures
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
         self.study = self._open_study(declared, seed)
+        if oracle is None and "oracle" in self.study.settings:
+            self.oracle = from_settings(self.study.settings)  # a resumed study keeps its own
         self.seed = int(seed if seed is not None else self.study.settings["seed"])
         self.runner = TrialRunner(
             self.storage,

@@ -189,3 +189,35 @@ def test_sigkill_everything_then_resume(tmp_path: Path) -> None:
     assert all(t.state is not TrialState.RUNNING for t in after.values())
     counted = [t for t in after.values() if "retry_of" not in t.attrs]
     assert len(counted) == 12
+
+
+WORKER_OBJECTIVE = textwrap.dedent(
+    """
+    import time
+
+    def objective(trial):
+        x = trial.hp.Float("x", -1.0, 1.0)
+        time.sleep(0.3)
+        return x * x
+    """
+)
+
+
+def test_tunesmith_worker_processes_join_a_postgres_study(
+    postgres, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    url = postgres.create_database()
+    Tuner("loss", oracle=RandomSearch(), storage=url, study="w", seed=3)
+    (tmp_path / "obj.py").write_text(WORKER_OBJECTIVE)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    cmd = [sys.executable, "-m", "tunesmith.cli", "worker", "--storage", url, "--study", "w",
+           "--max-trials", "10", f"{tmp_path / 'obj.py'}:objective"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    trials = SQLStorage(url).list_trials("w")
+    assert [t.number for t in trials] == list(range(10))
+    assert all(t.state is TrialState.COMPLETED for t in trials)
+    assert len({t.worker for t in trials}) == 2
+    assert sum(int(o.split(": ")[1].split()[0]) for o in outs) == 10
