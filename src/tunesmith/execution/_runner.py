@@ -120,7 +120,7 @@ class TrialRunner:
                     self.study, record.number, {"device": self.device}
                 )
         else:
-            study = self._wait_for_space(study, trials)
+            study, trials = self._wait_for_space(study, trials)
             record = self._create(study, trials, limit)
             if record is None:
                 return None
@@ -156,10 +156,10 @@ class TrialRunner:
                 return None
         # In a finite space the database refuses a configuration another live trial has
         # (a race between workers): ask the oracle again, knowing what the others chose.
-        unique = len(study.space) > 0 and is_finite_space(study.space)
         attrs = {} if self.device is None else {"device": self.device}
         record: Trial | None = None
         for attempt in range(16):
+            unique = self._unique(study, trials)
             predicted = len(trials)  # numbers are dense: the next, unless another wins it
             values = self._suggest(study, trials, predicted)
             try:
@@ -173,7 +173,7 @@ class TrialRunner:
                     unique=unique and attempt < 15,
                 )
             except DuplicatedTrialError:
-                trials = self.storage.list_trials(self.study)
+                study, trials = self._wait_for_space(study, self.storage.list_trials(self.study))
                 continue
             break
         if record is None or record.number == predicted:
@@ -195,17 +195,35 @@ class TrialRunner:
                 continue
         return record
 
-    def _wait_for_space(self, study: Study, trials: list[Trial]) -> Study:
-        """While the space is unknown and another worker's first trial is discovering it
-        (define-by-run), wait for its first definitions instead of guessing blind."""
-        deadline = time.monotonic() + self.stale_after
-        while not len(study.space) and time.monotonic() < deadline:
-            if not any(t.state is TrialState.RUNNING and t.worker != self.worker for t in trials):
-                break
+    @staticmethod
+    def _unique(study: Study, trials: list[Trial]) -> bool:
+        """Whether a new trial must not repeat a live one: in a finite space; and while the
+        space is unknown (define-by-run, nothing finished), the empty configuration is
+        unique too, so one worker discovers the space while the others wait."""
+        if len(study.space):
+            return is_finite_space(study.space)
+        return not any(t.state.is_finished for t in trials)
+
+    def _wait_for_space(self, study: Study, trials: list[Trial]) -> tuple[Study, list[Trial]]:
+        """Define-by-run with several workers: while the study's first trial is still
+        discovering the space (it started with none, and nothing has finished), wait for it
+        instead of guessing blind, which in a finite space would repeat its configuration.
+        The wait ends when a trial finishes, or the discovering one is found dead."""
+
+        def discovering(ts: list[Trial]) -> bool:
+            if any(t.state.is_finished for t in ts):
+                return False
+            return any(
+                t.state is TrialState.RUNNING and not t.values and t.worker != self.worker
+                for t in ts
+            )
+
+        while discovering(trials):
             time.sleep(0.05)
-            study = self.storage.load_study(self.study)
-            trials = self.storage.list_trials(self.study, (TrialState.RUNNING,))
-        return study
+            trials = self.storage.list_trials(self.study)
+            if self.fail_stale(trials):
+                trials = self.storage.list_trials(self.study)
+        return self.storage.load_study(self.study), trials
 
     # -- tell -----------------------------------------------------------------------------
     def finish(

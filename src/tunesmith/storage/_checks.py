@@ -115,10 +115,9 @@ def retry_attrs(trial: Trial, max_retries: int) -> dict[str, Any] | None:
     return {"retry_of": trial.number, "retries": done + 1}
 
 
-def config_hash(values: Mapping[str, Any]) -> str | None:
-    """The identity of a configuration for the uniqueness rule; None for no values."""
-    if not values:
-        return None
+def config_hash(values: Mapping[str, Any]) -> str:
+    """The identity of a configuration for the uniqueness rule. The empty configuration has
+    one too: in a study whose space is still unknown, one unique trial discovers it."""
     items = sorted((k, type(v).__name__, v) for k, v in values.items())
     return hashlib.sha1(json.dumps(items).encode(), usedforsecurity=False).hexdigest()
 

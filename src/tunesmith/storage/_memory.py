@@ -31,8 +31,6 @@ class _StudyData:
 
     def claim_key(self, study: str, number: int, values: Mapping[str, Value]) -> None:
         key = _checks.config_hash(values)
-        if key is None:
-            return
         holder = self.keys.get(key)
         if holder is not None and holder != number:
             raise DuplicatedTrialError(_checks.duplicated_trial(study, values))

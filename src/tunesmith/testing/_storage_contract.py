@@ -305,10 +305,12 @@ class StorageContract:
         b = storage.create_trial(study, values={"lr": 0.02, "units": 8}, unique=True)
         with pytest.raises(DuplicatedTrialError):
             storage.set_trial_values(study, b.number, {"lr": 0.01, "units": 8}, unique=True)
-        # Not asking for uniqueness, or an empty configuration, is never refused.
+        # Not asking for uniqueness is never refused; the empty configuration is one too.
         storage.create_trial(study, values={"lr": 0.01, "units": 8})
         storage.create_trial(study, unique=True)
-        storage.create_trial(study, unique=True)
+        with pytest.raises(DuplicatedTrialError):
+            storage.create_trial(study, unique=True)
+        storage.create_trial(study)
         # A failed trial frees its configuration.
         storage.finish_trial(study, a.number, TrialState.FAILED, error="x")
         c = storage.create_trial(study, values={"lr": 0.01, "units": 8}, unique=True)
