@@ -14,6 +14,7 @@ can catch either::
         ├── DuplicatedStudyError
         ├── TrialNotFoundError (LookupError)
         ├── DuplicatedTrialError                another live trial has this configuration
+        ├── TrialLimitReached                   the study holds the trials it was allowed
         └── SchemaVersionError
 
 A failing trial is not a broken search: an exception raised by the objective fails that trial
@@ -65,6 +66,10 @@ class TrialNotFoundError(StorageError, LookupError):
 
 class DuplicatedTrialError(StorageError):
     """A trial asked to be unique has the configuration of another trial that did not fail."""
+
+
+class TrialLimitReached(StorageError):
+    """A trial was not created: the study already holds the ``limit`` trials asked for."""
 
 
 class SchemaVersionError(StorageError):

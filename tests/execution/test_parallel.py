@@ -16,6 +16,7 @@ import pytest
 from tunesmith import Tuner
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.oracles import GridSearch, RandomSearch
+from tunesmith.space import Float
 from tunesmith.storage import SQLStorage
 from tunesmith.testing import DeviceEcho, Grid, Sleep
 from tunesmith.trial import TrialState
@@ -67,9 +68,16 @@ def test_random_search_workers_never_repeat_a_discrete_configuration(tmp_path: P
 
 
 def test_workers_tied_to_devices(tmp_path: Path) -> None:
-    tuner = Tuner("loss", storage=f"sqlite:///{tmp_path}/s.db", study="d", seed=0)
+    # The space is declared, so no worker waits for another's first trial to discover it.
+    tuner = Tuner(
+        "loss",
+        storage=f"sqlite:///{tmp_path}/s.db",
+        study="d",
+        seed=0,
+        space=[Float("x", 0.0, 1.0)],
+    )
     tuner.search(
-        DeviceEcho(), max_trials=9, devices=["cuda:0", "cuda:1", "cuda:0"], progress=False
+        DeviceEcho(barrier=3), max_trials=9, devices=["cuda:0", "cuda:1", "cuda:0"], progress=False
     )
     by_worker: dict[str, set[str]] = {}
     for t in tuner.trials:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.exceptions import DuplicatedTrialError, TunesmithError
+from tunesmith.exceptions import DuplicatedTrialError, TrialLimitReached, TunesmithError
 from tunesmith.execution._liveness import Heartbeat, dead_local_workers, new_worker_id
 from tunesmith.execution._running import RunningTrial, StopRule, objective_value
 from tunesmith.oracles import Oracle
@@ -95,16 +95,17 @@ class TrialRunner:
         )
 
     # -- ask ------------------------------------------------------------------------------
-    def start_trial(self, *, limit: int | None = None) -> RunningTrial | None:
+    def start_trial(self, *, limit: int | None = None) -> RunningTrial:
         """Claims an enqueued trial, or creates one where the oracle points; it is RUNNING
         and beating when this returns.
 
         Args:
             limit: Create no trial once the study holds this many (retries of trials whose
-                worker died are not counted against it); None when that is reached.
+                worker died are not counted against it).
 
         Raises:
             SearchSpaceExhausted: the oracle has nothing left (nothing is created).
+            TrialLimitReached: the study holds ``limit`` trials and none waits.
         """
         study = self.storage.load_study(self.study)
         trials = self.storage.list_trials(self.study)
@@ -122,8 +123,6 @@ class TrialRunner:
         else:
             study, trials = self._wait_for_space(study, trials)
             record = self._create(study, trials, limit)
-            if record is None:
-                return None
         running = RunningTrial(
             self.storage,
             self.study,
@@ -149,16 +148,16 @@ class TrialRunner:
         )
         return study.space.decode(point)
 
-    def _create(self, study: Study, trials: list[Trial], limit: int | None) -> Trial | None:
+    def _create(self, study: Study, trials: list[Trial], limit: int | None) -> Trial:
         if limit is not None:
             limit += sum(1 for t in trials if "retry_of" in t.attrs)
             if len(trials) >= limit:
-                return None
+                raise TrialLimitReached(f"study {self.study!r} holds its {limit} trials")
         # In a finite space the database refuses a configuration another live trial has
         # (a race between workers): ask the oracle again, knowing what the others chose.
         attrs = {} if self.device is None else {"device": self.device}
         record: Trial | None = None
-        for attempt in range(16):
+        for _ in range(16):
             unique = self._unique(study, trials)
             predicted = len(trials)  # numbers are dense: the next, unless another wins it
             values = self._suggest(study, trials, predicted)
@@ -170,13 +169,22 @@ class TrialRunner:
                     worker=self.worker,
                     attrs=attrs,
                     limit=limit,
-                    unique=unique and attempt < 15,
+                    unique=unique,
                 )
             except DuplicatedTrialError:
                 study, trials = self._wait_for_space(study, self.storage.list_trials(self.study))
                 continue
             break
-        if record is None or record.number == predicted:
+        if record is None:  # every attempt met a duplicate: run it anyway, not unique
+            record = self.storage.create_trial(
+                self.study,
+                values=values,
+                seed=trial_seed(self.seed, predicted),
+                worker=self.worker,
+                attrs=attrs,
+                limit=limit,
+            )
+        if record.number == predicted:
             return record
         # Another worker took the number we planned for: draw again with our own, so a
         # trial's draw depends on its number only.
@@ -268,8 +276,9 @@ class TrialRunner:
 
         Returns None when ``limit`` trials exist and nothing waits to be claimed.
         """
-        running = self.start_trial(limit=limit)
-        if running is None:
+        try:
+            running = self.start_trial(limit=limit)
+        except TrialLimitReached:
             return None
         try:
             result = fn(running)

@@ -150,5 +150,5 @@ def default_workers(executor: Any) -> int:
     client's total threads, a concurrent.futures pool's size, else 1."""
     nthreads = getattr(executor, "nthreads", None)
     if callable(nthreads):
-        return max(1, sum(nthreads().values()))
+        return max(1, int(sum(nthreads().values())))
     return int(getattr(executor, "_max_workers", 1) or 1)

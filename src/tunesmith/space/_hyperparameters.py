@@ -57,7 +57,7 @@ class HyperParameters:
         values: Mapping[str, Value] | None = None,
         *,
         sample_new: SampleNew | None = None,
-        on_define: Callable[[SearchSpace], None] | None = None,
+        on_define: Callable[[SearchSpace], object] | None = None,
     ) -> None:
         self.space = space if space is not None else SearchSpace()
         self._on_define = on_define
@@ -112,8 +112,8 @@ class HyperParameters:
         parent_values: Any = None,
     ) -> Any:
         """Defines one of a list of values. See :class:`tunesmith.space.Choice`."""
-        values = tuple(values) if not isinstance(values, str) else values  # type: ignore[assignment]
-        return self._get(Choice(name, values, ordered, default), parent_name, parent_values)  # type: ignore[arg-type]
+        given: Any = values if isinstance(values, str) else tuple(values)
+        return self._get(Choice(name, given, ordered, default), parent_name, parent_values)
 
     def Boolean(  # noqa: N802
         self,

@@ -86,7 +86,7 @@ class Hyperparameter(abc.ABC):
         """Maps any point of ``[0, 1]`` to a valid value."""
 
     @abc.abstractmethod
-    def validate(self, value: Any) -> Value:
+    def validate(self, value: Any, what: str = "value") -> Value:
         """Returns ``value`` in canonical form, or raises InvalidSpaceError saying why."""
 
     @abc.abstractmethod
@@ -155,15 +155,16 @@ def _check_name(kind: str, name: object) -> None:
         )
 
 
-def _check_conditions(where: str, conditions: object) -> tuple[Condition, ...]:
-    items = tuple(conditions)  # type: ignore[call-overload]
-    for c in items:
+def _check_conditions(where: str, conditions: Iterable[object]) -> tuple[Condition, ...]:
+    items: list[Condition] = []
+    for c in conditions:
         if not isinstance(c, Condition):
             raise InvalidSpaceError(
                 f"{where}: conditions must be Condition objects, got {c!r}. "
                 "Write Condition('parent', [values])."
             )
-    return items
+        items.append(c)
+    return tuple(items)
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -257,10 +258,10 @@ class _Numeric(Hyperparameter):
         g_lo, width, n = self._layout  # type: ignore[attr-defined]
         if n is not None:
             k = round((scale.forward(value) - scale.forward(self.min_value)) / (width / n))
-            return (min(max(k, 0), n - 1) + 0.5) / n
+            return float((min(max(k, 0), n - 1) + 0.5) / n)
         if width == 0:
             return 0.5
-        return min(max((scale.forward(value) - g_lo) / width, 0.0), 1.0)
+        return float(min(max((scale.forward(value) - g_lo) / width, 0.0), 1.0))
 
     def from_unit(self, unit: float) -> Value:
         unit = min(max(float(unit), 0.0), 1.0)
@@ -603,10 +604,7 @@ class Fixed(Hyperparameter):
         return {"value": self.value}
 
 
-KINDS: dict[str, type[Hyperparameter]] = {
-    k.kind: k
-    for k in (Int, Float, Choice, Boolean, Fixed)  # type: ignore[type-abstract]
-}
+KINDS: dict[str, Any] = {k.kind: k for k in (Int, Float, Choice, Boolean, Fixed)}
 
 
 def from_config(config: Mapping[str, Any]) -> Hyperparameter:
@@ -620,4 +618,5 @@ def from_config(config: Mapping[str, Any]) -> Hyperparameter:
     conditions = tuple(Condition(c["parent"], c["values"]) for c in config.pop("conditions", ()))
     if kind == "Choice":
         config["values"] = tuple(config["values"])
-    return KINDS[kind](**config, conditions=conditions)
+    param: Hyperparameter = KINDS[kind](**config, conditions=conditions)
+    return param

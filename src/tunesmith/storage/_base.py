@@ -81,7 +81,7 @@ class Storage(abc.ABC):
         attrs: Mapping[str, Any] | None = None,
         limit: int | None = None,
         unique: bool = False,
-    ) -> Trial | None:
+    ) -> Trial:
         """Creates a trial with the next number (WAITING or RUNNING only).
 
         With ``unique``, raises DuplicatedTrialError (and creates nothing) when a trial of
@@ -89,8 +89,8 @@ class Storage(abc.ABC):
         keeps concurrent workers from running one configuration twice.
 
         With ``limit``, creates it only if the study holds fewer than ``limit`` trials and
-        returns None otherwise; the check and the creation are one transaction, so workers
-        racing for the last trials of a budget never overshoot it.
+        raises TrialLimitReached otherwise; the check and the creation are one transaction,
+        so workers racing for the last trials of a budget never overshoot it.
         """
 
     @abc.abstractmethod

@@ -122,6 +122,10 @@ def config_hash(values: Mapping[str, Any]) -> str:
     return hashlib.sha1(json.dumps(items).encode(), usedforsecurity=False).hexdigest()
 
 
+def limit_reached(study: str, limit: int) -> str:
+    return f"study {study!r} already holds {limit} trials, the limit given; no trial created."
+
+
 def duplicated_trial(study: str, values: Mapping[str, Any]) -> str:
     return (
         f"study {study!r} already has a trial with values {dict(values)!r} that did not fail; "

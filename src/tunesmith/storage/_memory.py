@@ -12,6 +12,7 @@ from tunesmith.exceptions import (
     DuplicatedStudyError,
     DuplicatedTrialError,
     StudyNotFoundError,
+    TrialLimitReached,
     TrialNotFoundError,
 )
 from tunesmith.space import SearchSpace, Value
@@ -125,12 +126,12 @@ class InMemoryStorage(Storage):
         attrs: Mapping[str, Any] | None = None,
         limit: int | None = None,
         unique: bool = False,
-    ) -> Trial | None:
+    ) -> Trial:
         _checks.check_new_state(state)
         with self._lock:
             data = self._data(study)
             if limit is not None and len(data.trials) >= limit:
-                return None
+                raise TrialLimitReached(_checks.limit_reached(study, limit))
             if unique:
                 data.claim_key(study, len(data.trials), values or {})
             now = utcnow()

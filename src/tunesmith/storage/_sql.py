@@ -27,6 +27,7 @@ from tunesmith.exceptions import (
     SchemaVersionError,
     StorageError,
     StudyNotFoundError,
+    TrialLimitReached,
     TrialNotFoundError,
 )
 from tunesmith.space import SearchSpace, Value
@@ -260,7 +261,7 @@ class SQLStorage(Storage):
         attrs: Mapping[str, Any] | None = None,
         limit: int | None = None,
         unique: bool = False,
-    ) -> Trial | None:
+    ) -> Trial:
         _checks.check_new_state(state)
         attrs = _checks.json_attrs(attrs or {})
         try:
@@ -280,7 +281,7 @@ class SQLStorage(Storage):
                     config_key=_checks.config_hash(values or {}) if unique else None,
                 )
                 if number is None:
-                    return None
+                    raise TrialLimitReached(_checks.limit_reached(study, limit or 0))
                 return self._load_trial(conn, study_id, study, number)
         except sa.exc.IntegrityError:
             raise DuplicatedTrialError(_checks.duplicated_trial(study, values or {})) from None

@@ -47,7 +47,7 @@ class PostgresServer:
     def __init__(self, bindir: Path, root: Path, port: int, as_user: str | None) -> None:
         self.bindir, self.root, self.port, self._as_user = bindir, root, port, as_user
 
-    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def _run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
         cmd = [str(a) for a in args]
         if self._as_user:
             cmd = ["runuser", "-u", self._as_user, "--", *cmd]

@@ -24,6 +24,7 @@ from tunesmith.exceptions import (
     InvalidSpaceError,
     StorageError,
     StudyNotFoundError,
+    TrialLimitReached,
     TrialNotFoundError,
 )
 from tunesmith.space import Choice, Float, Int, SearchSpace
@@ -258,7 +259,11 @@ class StorageContract:
         lock = threading.Lock()
 
         def create() -> None:
-            while (t := storage.create_trial(study, limit=25)) is not None:
+            while True:
+                try:
+                    t = storage.create_trial(study, limit=25)
+                except TrialLimitReached:
+                    return
                 with lock:
                     made.append(t.number)
 
@@ -268,7 +273,8 @@ class StorageContract:
         for th in threads:
             th.join()
         assert sorted(made) == list(range(25))
-        assert storage.create_trial(study, limit=25) is None
+        with pytest.raises(TrialLimitReached, match="already holds 25 trials"):
+            storage.create_trial(study, limit=25)
         assert storage.count_trials(study) == 25
 
     def test_stale_trials_are_retried_up_to_max_retries(
