@@ -111,7 +111,8 @@ class TrialRunner:
         trials = self.storage.list_trials(self.study)
         if self.fail_stale(trials):
             trials = self.storage.list_trials(self.study)
-        record = self.storage.claim_trial(self.study, self.worker)
+        waiting = any(t.state is TrialState.WAITING for t in trials)
+        record = self.storage.claim_trial(self.study, self.worker) if waiting else None
         if record is not None:
             record = self.storage.set_trial_values(
                 self.study, record.number, record.values, seed=trial_seed(self.seed, record.number)

@@ -79,6 +79,7 @@ class SQLStorage(Storage):
     def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
         self.url = url
         self._engine_kwargs = dict(engine_kwargs or {})
+        self._ids: dict[str, int] = {}
         self._engine = self._make_engine()
         self._check_schema()
 
@@ -144,6 +145,7 @@ class SQLStorage(Storage):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.url = state["url"]
         self._engine_kwargs = state["engine_kwargs"]
+        self._ids = {}
         self._engine = self._make_engine()
 
     def close(self) -> None:
@@ -181,6 +183,15 @@ class SQLStorage(Storage):
             known = conn.execute(sa.select(S.studies.c.name).order_by(S.studies.c.id)).scalars()
             raise StudyNotFoundError(_checks.study_not_found(name, list(known)))
         return row
+
+    def _study_id(self, conn: Connection, name: str) -> int:
+        """The study's row id; remembered, since a study keeps its id for its life."""
+        cached = self._ids.get(name)
+        if cached is not None:
+            return cached
+        study_id = int(self._study_row(conn, name).id)
+        self._ids[name] = study_id
+        return study_id
 
     @staticmethod
     def _study(row: Any) -> Study:
@@ -234,6 +245,7 @@ class SQLStorage(Storage):
             conn.execute(sa.delete(S.reports).where(S.reports.c.trial_id.in_(ids)))
             conn.execute(sa.delete(S.trials).where(S.trials.c.study_id == row.id))
             conn.execute(sa.delete(S.studies).where(S.studies.c.id == row.id))
+        self._ids.pop(name, None)
 
     def update_space(self, study: str, space: SearchSpace) -> SearchSpace:
         with self._tx() as conn:
@@ -266,7 +278,7 @@ class SQLStorage(Storage):
         attrs = _checks.json_attrs(attrs or {})
         try:
             with self._tx() as conn:
-                study_id = self._study_row(conn, study).id
+                study_id = self._study_id(conn, study)
                 number = self._insert_trial(
                     conn,
                     study_id,
@@ -392,7 +404,7 @@ class SQLStorage(Storage):
 
     def claim_trial(self, study: str, worker: str) -> Trial | None:
         with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
+            study_id = self._study_id(conn, study)
             query = (
                 sa.select(S.trials.c.id, S.trials.c.number)
                 .where(S.trials.c.study_id == study_id, S.trials.c.state == "waiting")
@@ -416,7 +428,7 @@ class SQLStorage(Storage):
         self, conn: Connection, study: str, number: int, action: str, **values: Any
     ) -> int:
         """Updates a RUNNING trial in one statement; explains why if it is not running."""
-        study_id = self._study_row(conn, study).id
+        study_id = self._study_id(conn, study)
         result = conn.execute(
             sa.update(S.trials)
             .where(
@@ -455,7 +467,7 @@ class SQLStorage(Storage):
     def set_trial_attrs(self, study: str, number: int, attrs: Mapping[str, Any]) -> Trial:
         attrs = _checks.json_attrs(attrs)
         with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
+            study_id = self._study_id(conn, study)
             row = self._trial_row(conn, study_id, study, number)
             merged = {**json.loads(row.attrs), **attrs}
             conn.execute(
@@ -487,7 +499,7 @@ class SQLStorage(Storage):
 
     def heartbeat(self, study: str, number: int) -> None:
         with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
+            study_id = self._study_id(conn, study)
             conn.execute(
                 sa.update(S.trials)
                 .where(
@@ -530,7 +542,7 @@ class SQLStorage(Storage):
 
     def list_trials(self, study: str, states: Collection[TrialState] | None = None) -> list[Trial]:
         with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
+            study_id = self._study_id(conn, study)
             query = sa.select(S.trials).where(S.trials.c.study_id == study_id)
             if states is not None:
                 query = query.where(S.trials.c.state.in_([s.value for s in states]))
@@ -539,12 +551,12 @@ class SQLStorage(Storage):
 
     def get_trial(self, study: str, number: int) -> Trial:
         with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
+            study_id = self._study_id(conn, study)
             return self._load_trial(conn, study_id, study, number)
 
     def count_trials(self, study: str, states: Collection[TrialState] | None = None) -> int:
         with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
+            study_id = self._study_id(conn, study)
             query = sa.select(sa.func.count()).where(S.trials.c.study_id == study_id)
             if states is not None:
                 query = query.where(S.trials.c.state.in_([s.value for s in states]))
@@ -559,7 +571,7 @@ class SQLStorage(Storage):
         max_retries: int = 0,
     ) -> list[int]:
         with self._tx() as conn:
-            study_id = self._study_row(conn, study).id
+            study_id = self._study_id(conn, study)
             query = sa.select(S.trials).where(
                 S.trials.c.study_id == study_id, S.trials.c.state == "running"
             )
