@@ -158,8 +158,9 @@ class TrialRunner:
         # (a race between workers): ask the oracle again, knowing what the others chose.
         attrs = {} if self.device is None else {"device": self.device}
         record: Trial | None = None
-        for _ in range(16):
-            unique = self._unique(study, trials)
+        for attempt in range(16):
+            # The last attempt runs a repeat rather than stall (a nearly used-up space).
+            unique = self._unique(study, trials) and attempt < 15
             predicted = len(trials)  # numbers are dense: the next, unless another wins it
             values = self._suggest(study, trials, predicted)
             try:
@@ -176,15 +177,7 @@ class TrialRunner:
                 study, trials = self._wait_for_space(study, self.storage.list_trials(self.study))
                 continue
             break
-        if record is None:  # every attempt met a duplicate: run it anyway, not unique
-            record = self.storage.create_trial(
-                self.study,
-                values=values,
-                seed=trial_seed(self.seed, predicted),
-                worker=self.worker,
-                attrs=attrs,
-                limit=limit,
-            )
+        assert record is not None  # the last attempt does not ask for uniqueness
         if record.number == predicted:
             return record
         # Another worker took the number we planned for: draw again with our own, so a
