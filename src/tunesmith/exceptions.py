@@ -13,6 +13,7 @@ can catch either::
         ├── StudyNotFoundError (LookupError)
         ├── DuplicatedStudyError
         ├── TrialNotFoundError (LookupError)
+        ├── SlotTakenError                      another worker filled that schedule slot
         └── SchemaVersionError
 
 A failing trial is not a broken search: an exception raised by the objective fails that trial
@@ -60,6 +61,10 @@ class DuplicatedStudyError(StorageError):
 
 class TrialNotFoundError(StorageError, LookupError):
     """No trial of that number is in the study."""
+
+
+class SlotTakenError(StorageError):
+    """A live trial already fills the schedule slot a new trial was created for."""
 
 
 class SchemaVersionError(StorageError):

@@ -17,6 +17,7 @@ from tunesmith.exceptions import (
 )
 from tunesmith.execution import ObjectiveFn, RunningTrial, TrialRunner
 from tunesmith.oracles import CoarseToFine, Oracle
+from tunesmith.schedulers import FIFO, Scheduler
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
 from tunesmith.study import Study
@@ -45,6 +46,9 @@ class Tuner:
         objective: The metric to optimize: a name (``"val_accuracy"`` maximizes,
             ``"val_loss"`` minimizes) or an :class:`Objective`.
         oracle: Picks configurations; default :class:`~tunesmith.oracles.CoarseToFine`.
+        scheduler: Decides budgets, promotions and early stops
+            (:class:`~tunesmith.schedulers.Hyperband`, ``ASHA``, ``MedianStopping``); default
+            :class:`~tunesmith.schedulers.FIFO`, which lets every trial run.
         storage: A URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
             None to keep the study in memory.
         study: The study's name; ``"default"`` if None.
@@ -75,6 +79,7 @@ class Tuner:
         objective: Objective | str,
         *,
         oracle: Oracle | None = None,
+        scheduler: Scheduler | None = None,
         storage: Storage | str | None = None,
         study: str | None = None,
         space: SearchSpace | Iterable[Hyperparameter] | None = None,
@@ -90,6 +95,12 @@ class Tuner:
             raise InvalidArgumentError(
                 f"Tuner: oracle must be an Oracle, got oracle={oracle!r}. "
                 "Use e.g. tunesmith.oracles.RandomSearch()."
+            )
+        self.scheduler = scheduler if scheduler is not None else FIFO()
+        if not isinstance(self.scheduler, Scheduler):
+            raise InvalidArgumentError(
+                f"Tuner: scheduler must be a Scheduler, got scheduler={scheduler!r}. "
+                "Use e.g. tunesmith.schedulers.Hyperband(max_budget=81)."
             )
         _positive("max_consecutive_failures", max_consecutive_failures)
         _positive("heartbeat_interval", heartbeat_interval, integer=False)
@@ -110,6 +121,7 @@ class Tuner:
             heartbeat_interval=heartbeat_interval,
             stale_after=stale_after,
             artifacts=self._artifacts_dir(artifacts),
+            scheduler=self.scheduler,
         )
 
     def _artifacts_dir(self, artifacts: str | Path | None) -> Path:
@@ -128,6 +140,7 @@ class Tuner:
             settings = {
                 "seed": seed if seed is not None else secrets.randbits(32),
                 **self.oracle.settings(),
+                **self.scheduler.settings(),
             }
             return self.storage.create_study(self.study_name, self.objective, declared, settings)
         if study.objective != self.objective:
@@ -177,7 +190,8 @@ class Tuner:
             )
         _positive("max_trials", max_trials)
         _positive("timeout", timeout, integer=False)
-        if max_trials is None and timeout is None and not self.oracle.ends_by_itself:
+        ends = self.oracle.ends_by_itself or self.scheduler.ends_by_itself
+        if max_trials is None and timeout is None and not ends:
             raise InvalidArgumentError(
                 "search: give max_trials or timeout; without them a search over this space "
                 "would never end."

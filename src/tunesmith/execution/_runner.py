@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 import traceback as tb
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -10,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.exceptions import InvalidSpaceError, TunesmithError
+from tunesmith.exceptions import InvalidSpaceError, SlotTakenError, TunesmithError
 from tunesmith.execution._liveness import Heartbeat, dead_local_workers, new_worker_id
 from tunesmith.execution._running import RunningTrial, StopRule, objective_value
 from tunesmith.oracles import Oracle
+from tunesmith.schedulers import Assignment, Scheduler
 from tunesmith.space import SearchSpace, Value
 from tunesmith.storage import Storage
 from tunesmith.trial import Trial, TrialState, utcnow
@@ -39,6 +41,10 @@ class TrialRunner:
         stop_rule: Decides after each report whether the trial stops early.
         worker: This worker's id (default ``host:pid:random``).
         artifacts: The study's folder for trial files; each trial gets ``trial-<n>`` in it.
+        scheduler: Decides each new trial's budget, or a promotion, and early stops; None
+            runs each trial as the objective decides.
+        poll_interval: Seconds to wait before asking the scheduler again when it has
+            nothing to start until running trials finish.
     """
 
     def __init__(
@@ -53,6 +59,8 @@ class TrialRunner:
         stop_rule: StopRule | None = None,
         worker: str | None = None,
         artifacts: Path | None = None,
+        scheduler: Scheduler | None = None,
+        poll_interval: float = 0.5,
     ) -> None:
         self.storage = storage
         self.study = study
@@ -63,6 +71,10 @@ class TrialRunner:
         self.stop_rule = stop_rule
         self.worker = worker or new_worker_id()
         self.artifacts = artifacts
+        self.scheduler = scheduler
+        self.poll_interval = poll_interval
+        if stop_rule is None and scheduler is not None and scheduler.stops_early:
+            self.stop_rule = self._scheduler_stop_rule
         self._beats: dict[int, Heartbeat] = {}
         self._spaces: dict[int, SearchSpace] = {}
 
@@ -121,6 +133,8 @@ class TrialRunner:
         trials = self.storage.list_trials(self.study)
         self.fail_stale(trials)
         history = [t for t in trials if t.state.is_finished]
+        if self.scheduler is not None:
+            history = list(self.scheduler.oracle_history(history))
         pending = [t for t in trials if t.state is TrialState.RUNNING and t.number != number]
         rng = np.random.default_rng(trial_seed(self.seed, number) ^ 0x5EED)
         point = self.oracle.suggest(
@@ -128,11 +142,55 @@ class TrialRunner:
         )
         return study.space.decode(point), trials
 
+    def _assign(self) -> Assignment:
+        """The scheduler's next assignment; waits while it has nothing to start."""
+        if self.scheduler is None:
+            return Assignment()
+        while True:
+            trials = self.storage.list_trials(self.study)
+            if self.fail_stale(trials):
+                trials = self.storage.list_trials(self.study)
+            study = self.storage.load_study(self.study)
+            assignment = self.scheduler.assign(trials, objective=study.objective)
+            if assignment is not None:
+                return assignment
+            time.sleep(self.poll_interval)
+
     def _create(self) -> Trial:
+        while True:
+            assignment = self._assign()
+            try:
+                if assignment.parent is not None:
+                    return self._promote(assignment)
+                return self._create_new(assignment)
+            except SlotTakenError:
+                continue  # another worker filled the slot first: ask again
+
+    def _promote(self, assignment: Assignment) -> Trial:
+        """A new trial that continues ``assignment.parent``: same values, same seed."""
+        parent = self.storage.get_trial(self.study, assignment.parent)  # type: ignore[arg-type]
+        return self.storage.create_trial(
+            self.study,
+            values=parent.values,
+            seed=parent.seed,
+            worker=self.worker,
+            parent=parent.number,
+            budget=assignment.budget,
+            attrs=assignment.attrs,
+            slot=assignment.slot,
+        )
+
+    def _create_new(self, assignment: Assignment) -> Trial:
         predicted = self.storage.count_trials(self.study)
         values, _ = self._suggest(predicted)
         record = self.storage.create_trial(
-            self.study, values=values, seed=trial_seed(self.seed, predicted), worker=self.worker
+            self.study,
+            values=values,
+            seed=trial_seed(self.seed, predicted),
+            worker=self.worker,
+            budget=assignment.budget,
+            attrs=assignment.attrs,
+            slot=assignment.slot,
         )
         if record.number != predicted:
             # Another worker took the number we planned for: draw again with our own.
@@ -182,10 +240,17 @@ class TrialRunner:
             return self.storage.finish_trial(
                 self.study, running.number, TrialState.FAILED, values=values, error=why
             )
-        state = TrialState.STOPPED if running.should_stop() else TrialState.COMPLETED
+        state = TrialState.STOPPED if running.stop_reason is not None else TrialState.COMPLETED
         return self.storage.finish_trial(
             self.study, running.number, state, value=value, values=values
         )
+
+    def _scheduler_stop_rule(
+        self, running: RunningTrial, step: int, value: float | None
+    ) -> str | None:
+        trials = self.storage.list_trials(self.study)
+        trial = next(t for t in trials if t.number == running.number)
+        return self.scheduler.should_stop(trial, trials, objective=running.objective)  # type: ignore[union-attr]
 
     def run_one(self, fn: ObjectiveFn) -> Trial:
         """Runs one trial of ``fn`` to its end; the objective's errors fail only the trial."""

@@ -79,8 +79,15 @@ class Storage(abc.ABC):
         parent: int | None = None,
         budget: float | None = None,
         attrs: Mapping[str, Any] | None = None,
+        slot: str | None = None,
     ) -> Trial:
-        """Creates a trial with the next number (WAITING or RUNNING only)."""
+        """Creates a trial with the next number (WAITING or RUNNING only).
+
+        ``slot`` names the trial's place in a scheduler's plan (kept as ``attrs["slot"]``).
+        Within the transaction that numbers the trial, a slot already held by a trial that
+        did not fail raises SlotTakenError and creates nothing: two workers that decided the
+        same promotion at once never both run it.
+        """
 
     @abc.abstractmethod
     def claim_trial(self, study: str, worker: str) -> Trial | None:

@@ -103,10 +103,13 @@ class InMemoryStorage(Storage):
         parent: int | None = None,
         budget: float | None = None,
         attrs: Mapping[str, Any] | None = None,
+        slot: str | None = None,
     ) -> Trial:
         _checks.check_new_state(state)
+        attrs = _checks.with_slot(attrs or {}, slot)
         with self._lock:
             data = self._data(study)
+            _checks.check_slot_free(study, slot, data.trials)
             now = utcnow()
             running = state is TrialState.RUNNING
             trial = Trial(
@@ -119,7 +122,7 @@ class InMemoryStorage(Storage):
                 worker=worker if running else None,
                 parent=parent,
                 budget=budget,
-                attrs=dict(attrs or {}),
+                attrs=attrs,
             )
             data.trials.append(trial)
             data.reports.append({})

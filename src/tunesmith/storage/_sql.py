@@ -250,9 +250,10 @@ class SQLStorage(Storage):
         parent: int | None = None,
         budget: float | None = None,
         attrs: Mapping[str, Any] | None = None,
+        slot: str | None = None,
     ) -> Trial:
         _checks.check_new_state(state)
-        attrs = _checks.json_attrs(attrs or {})
+        attrs = _checks.json_attrs(_checks.with_slot(attrs or {}, slot))
         with self._tx() as conn:
             study_id = self._study_row(conn, study).id
             # The UPDATE takes the study row's lock: concurrent creators queue here.
@@ -267,6 +268,8 @@ class SQLStorage(Storage):
                 ).scalar_one()
                 - 1
             )
+            if slot is not None:  # under the study row's lock: checked and taken at once
+                self._check_slot_free(conn, study_id, study, slot)
             now = _to_db(utcnow())
             running = state is TrialState.RUNNING
             conn.execute(
@@ -285,6 +288,17 @@ class SQLStorage(Storage):
                 )
             )
             return self._load_trial(conn, study_id, study, number)
+
+    def _check_slot_free(self, conn: Connection, study_id: int, study: str, slot: str) -> None:
+        rows = conn.execute(
+            sa.select(S.trials).where(
+                S.trials.c.study_id == study_id,
+                S.trials.c.state != "failed",
+                S.trials.c.attrs.contains(json.dumps(slot)),
+            )
+        ).all()
+        holders = [Trial(r.number, TrialState(r.state), attrs=json.loads(r.attrs)) for r in rows]
+        _checks.check_slot_free(study, slot, holders)
 
     def _trial_row(self, conn: Connection, study_id: int, study: str, number: int) -> Any:
         row = conn.execute(
