@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 class ASHA(Scheduler):
     """Asynchronous successive halving: promote as soon as a trial is in its rung's top.
 
-    Rung ``k`` has budget ``min_budget * factor**k`` (the last one ``max_budget``). When a
+    Rung ``k`` of ``K`` has budget ``max_budget / factor**(K - k)``, where ``K`` is the
+    most halvings that keep rung 0 at ``min_budget`` or above (Hyperband's budgets). When a
     worker asks for work, ASHA looks from the top rung down for a trial among the best
     ``1/factor`` of the finished trials of its rung that was not promoted yet, and promotes
     it (a new trial with that ``parent`` resumes from its checkpoint); if there is none, a

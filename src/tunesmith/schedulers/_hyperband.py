@@ -45,7 +45,7 @@ def n_halvings(max_budget: float, min_budget: float, factor: int) -> int:
 
 def rung_budget(max_budget: float, min_budget: float, factor: int, halvings_left: int) -> float:
     """``max_budget / factor**halvings_left``, an integer when both bounds are integers."""
-    budget = float(max_budget) / factor**halvings_left
+    budget = float(max_budget) / float(factor) ** halvings_left
     if isinstance(max_budget, int) and isinstance(min_budget, int):
         return float(max(min_budget, round(budget)))
     return max(float(min_budget), budget)
