@@ -104,13 +104,13 @@ class _Brackets(Scheduler):
 
     def __init__(
         self,
-        *,
         max_budget: float,
-        min_budget: float,
-        factor: int,
-        iterations: int,
-        max_attempts: int,
-        model_min_trials: int,
+        *,
+        min_budget: float = 1,
+        factor: int = 3,
+        iterations: int = 1,
+        max_attempts: int = 2,
+        model_min_trials: int = 10,
     ) -> None:
         where = type(self).__name__
         check_budgets(where, max_budget, min_budget, factor)
@@ -227,25 +227,6 @@ class Hyperband(_Brackets):
         (22, 9.0)
     """
 
-    def __init__(
-        self,
-        max_budget: float,
-        *,
-        min_budget: float = 1,
-        factor: int = 3,
-        iterations: int = 1,
-        max_attempts: int = 2,
-        model_min_trials: int = 10,
-    ) -> None:
-        super().__init__(
-            max_budget=max_budget,
-            min_budget=min_budget,
-            factor=factor,
-            iterations=iterations,
-            max_attempts=max_attempts,
-            model_min_trials=model_min_trials,
-        )
-
     def brackets(self) -> list[Bracket]:
         return hyperband_brackets(self.max_budget, min_budget=self.min_budget, factor=self.factor)
 
@@ -285,7 +266,7 @@ class SuccessiveHalving(_Brackets):
         model_min_trials: int = 10,
     ) -> None:
         super().__init__(
-            max_budget=max_budget,
+            max_budget,
             min_budget=min_budget,
             factor=factor,
             iterations=iterations,
