@@ -16,7 +16,7 @@ evaluation with the best validation accuracy among the first ``E`` epochs traine
 
 Run (one process per seed, niced; results land in benchmarks/multifidelity/results/)::
 
-    nice -n 19 .venv/bin/python benchmarks/multifidelity/run.py --seed 0
+    nice -n 10 .venv/bin/python benchmarks/multifidelity/run.py --seed 0  # and 1, 2
     .venv/bin/python benchmarks/multifidelity/report.py
 """
 
@@ -338,7 +338,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--methods", nargs="*", default=METHODS, choices=METHODS)
-    parser.add_argument("--budget", type=int, default=800, help="epochs per method")
+    parser.add_argument("--budget", type=int, default=400, help="epochs per method")
     parser.add_argument("--n-train", type=int, default=2000)
     args = parser.parse_args()
     torch.set_num_threads(1)
