@@ -181,3 +181,18 @@ def test_bad_tuner_arguments() -> None:
         Tuner("loss", storage="study.db")
     with pytest.raises(InvalidArgumentError, match="cannot tell whether to minimize"):
         Tuner("throughput")
+
+
+def test_resuming_a_scheduled_study_needs_its_scheduler(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tunesmith.schedulers import Hyperband
+
+    url = f"sqlite:///{tmp_path}/s.db"
+    Tuner("loss", storage=url, study="s", scheduler=Hyperband(9))
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"created with the scheduler Hyperband\("
+        r"max_budget=9.*Pass the same scheduler",
+    ):
+        Tuner("loss", storage=url, study="s")
+    resumed = Tuner("loss", storage=url, study="s", scheduler=Hyperband(9))
+    assert isinstance(resumed.oracle, type(Tuner("loss").oracle))

@@ -213,7 +213,9 @@ def worker(
     s = get_storage(storage)
     record = s.load_study(study)
     oracle = (
-        _load(oracle_target, "--oracle")() if oracle_target else from_settings(record.settings)
+        _load(oracle_target, "--oracle")()
+        if oracle_target
+        else from_settings(record.settings.get("oracle", {}))
     )
     fn = _load(objective, "OBJECTIVE")
     runner = TrialRunner(

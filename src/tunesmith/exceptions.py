@@ -15,6 +15,7 @@ can catch either::
         ├── TrialNotFoundError (LookupError)
         ├── DuplicatedTrialError                another live trial has this configuration
         ├── TrialLimitReached                   the study holds the trials it was allowed
+        ├── SlotTakenError                      another worker filled that schedule slot
         └── SchemaVersionError
 
 A failing trial is not a broken search: an exception raised by the objective fails that trial
@@ -70,6 +71,10 @@ class DuplicatedTrialError(StorageError):
 
 class TrialLimitReached(StorageError):
     """A trial was not created: the study already holds the ``limit`` trials asked for."""
+
+
+class SlotTakenError(StorageError):
+    """A live trial already fills the schedule slot a new trial was created for."""
 
 
 class SchemaVersionError(StorageError):

@@ -21,6 +21,7 @@ from tunesmith.execution._worker import (
     work,
 )
 from tunesmith.oracles import CoarseToFine, Oracle, from_settings
+from tunesmith.schedulers import FIFO, Scheduler
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
 from tunesmith.study import Study
@@ -50,6 +51,9 @@ class Tuner:
             ``"val_loss"`` minimizes) or an :class:`Objective`.
         oracle: Picks configurations; default :class:`~tunesmith.oracles.CoarseToFine`, or
             for a resumed study the oracle it was created with.
+        scheduler: Decides budgets, promotions and early stops
+            (:class:`~tunesmith.schedulers.Hyperband`, ``ASHA``, ``MedianStopping``); default
+            :class:`~tunesmith.schedulers.FIFO`, which lets every trial run.
         storage: A URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
             None to keep the study in memory.
         study: The study's name; ``"default"`` if None.
@@ -82,6 +86,7 @@ class Tuner:
         objective: Objective | str,
         *,
         oracle: Oracle | None = None,
+        scheduler: Scheduler | None = None,
         storage: Storage | str | None = None,
         study: str | None = None,
         space: SearchSpace | Iterable[Hyperparameter] | None = None,
@@ -99,6 +104,12 @@ class Tuner:
                 f"Tuner: oracle must be an Oracle, got oracle={oracle!r}. "
                 "Use e.g. tunesmith.oracles.RandomSearch()."
             )
+        self.scheduler = scheduler if scheduler is not None else FIFO()
+        if not isinstance(self.scheduler, Scheduler):
+            raise InvalidArgumentError(
+                f"Tuner: scheduler must be a Scheduler, got scheduler={scheduler!r}. "
+                "Use e.g. tunesmith.schedulers.Hyperband(max_budget=81)."
+            )
         _positive("max_consecutive_failures", max_consecutive_failures)
         _positive("heartbeat_interval", heartbeat_interval, integer=False)
         _positive("stale_after", stale_after, integer=False)
@@ -113,8 +124,16 @@ class Tuner:
         self.max_consecutive_failures = max_consecutive_failures
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
         self.study = self._open_study(declared, seed)
+        stored = self.study.settings.get("scheduler", {})
+        if scheduler is None and stored.get("scheduler", "FIFO") != "FIFO":
+            args = ", ".join(f"{k}={v!r}" for k, v in stored.items() if k != "scheduler")
+            raise InvalidArgumentError(
+                f"study {self.study_name!r} was created with the scheduler "
+                f"{stored['scheduler']}({args}); got scheduler=None. Pass the same scheduler "
+                "to resume it, so its brackets and rungs continue."
+            )
         if oracle is None and "oracle" in self.study.settings:
-            self.oracle = from_settings(self.study.settings)  # a resumed study keeps its own
+            self.oracle = from_settings(self.study.settings["oracle"])  # a resumed study's own
         self.seed = int(seed if seed is not None else self.study.settings["seed"])
         self.runner = TrialRunner(
             self.storage,
@@ -125,6 +144,7 @@ class Tuner:
             stale_after=stale_after,
             artifacts=self._artifacts_dir(artifacts),
             max_retries=max_retries,
+            scheduler=self.scheduler,
         )
 
     def _artifacts_dir(self, artifacts: str | Path | None) -> Path:
@@ -147,7 +167,8 @@ class Tuner:
         except StudyNotFoundError:
             settings = {
                 "seed": seed if seed is not None else secrets.randbits(32),
-                **self.oracle.settings(),
+                "oracle": self.oracle.settings(),
+                "scheduler": self.scheduler.settings(),
             }
             return self.storage.create_study(self.study_name, self.objective, declared, settings)
         if study.objective != self.objective:
@@ -213,7 +234,8 @@ class Tuner:
         _positive("max_trials", max_trials)
         _positive("timeout", timeout, integer=False)
         _positive("workers", workers)
-        if max_trials is None and timeout is None and not self.oracle.ends_by_itself:
+        ends = self.oracle.ends_by_itself or self.scheduler.ends_by_itself
+        if max_trials is None and timeout is None and not ends:
             raise InvalidArgumentError(
                 "search: give max_trials or timeout; without them a search over this space "
                 "would never end."
@@ -272,6 +294,7 @@ class Tuner:
                 storage=self.storage,
                 study=self.study_name,
                 oracle=self.oracle,
+                scheduler=self.scheduler,
                 seed=self.seed,
                 fn=fn,
                 max_trials=max_trials,

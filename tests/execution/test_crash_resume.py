@@ -84,7 +84,7 @@ def test_sigkill_mid_trial_then_resume(tmp_path: Path) -> None:
     assert dead.reports == running[0].reports
     # It was run again as a new trial with the same values; the retry is not counted
     # against max_trials.
-    retry = [t for t in after.values() if t.parent == dead.number]
+    retry = [t for t in after.values() if t.attrs.get("retry_of") == dead.number]
     assert len(retry) == 1 and retry[0].values == dead.values
     assert retry[0].attrs["retry_of"] == dead.number and retry[0].state is TrialState.COMPLETED
     assert len(after) == len(before) + 3 + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import random
 import time
 import traceback as tb
 from collections.abc import Callable, Mapping
@@ -11,17 +12,27 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.exceptions import DuplicatedTrialError, TrialLimitReached, TunesmithError
+from tunesmith.exceptions import (
+    DuplicatedTrialError,
+    SlotTakenError,
+    TrialLimitReached,
+    TunesmithError,
+)
 from tunesmith.execution._liveness import Heartbeat, dead_local_workers, new_worker_id
 from tunesmith.execution._running import RunningTrial, StopRule, objective_value
 from tunesmith.oracles import Oracle
 from tunesmith.oracles._base import is_finite_space
+from tunesmith.schedulers import Assignment, Scheduler
 from tunesmith.space import Value
 from tunesmith.storage import Storage
 from tunesmith.study import Study
 from tunesmith.trial import Trial, TrialState, utcnow
 
 ObjectiveFn = Callable[[RunningTrial], Any]
+
+#: Tries at a unique configuration before a repeat is accepted (only a space whose every
+#: configuration is taken by a live trial gets that far).
+_ATTEMPTS = 64
 
 
 def trial_seed(study_seed: int, number: int) -> int:
@@ -45,6 +56,10 @@ class TrialRunner:
         max_retries: A trial whose worker died is run again, as a new trial with the same
             values, up to this many times.
         device: The device this worker's trials run on (``"cuda:1"``), told to each trial.
+        scheduler: Decides each new trial's budget, or a promotion, and early stops; None
+            runs each trial as the objective decides.
+        poll_interval: Seconds to wait before asking the scheduler again when it has
+            nothing to start until running trials finish.
     """
 
     def __init__(
@@ -61,6 +76,8 @@ class TrialRunner:
         artifacts: Path | None = None,
         max_retries: int = 0,
         device: str | None = None,
+        scheduler: Scheduler | None = None,
+        poll_interval: float = 0.5,
     ) -> None:
         self.storage = storage
         self.study = study
@@ -73,6 +90,10 @@ class TrialRunner:
         self.artifacts = artifacts
         self.max_retries = max_retries
         self.device = device
+        self.scheduler = scheduler
+        self.poll_interval = poll_interval
+        if stop_rule is None and scheduler is not None and scheduler.stops_early:
+            self.stop_rule = self._scheduler_stop_rule
         self._beats: dict[int, Heartbeat] = {}
 
     # -- liveness -----------------------------------------------------------------------
@@ -142,6 +163,8 @@ class TrialRunner:
 
     def _suggest(self, study: Study, trials: list[Trial], number: int) -> dict[str, Value]:
         history = [t for t in trials if t.state.is_finished]
+        if self.scheduler is not None:
+            history = list(self.scheduler.oracle_history(history))
         pending = [t for t in trials if t.state is TrialState.RUNNING and t.number != number]
         rng = np.random.default_rng(trial_seed(self.seed, number) ^ 0x5EED)
         point = self.oracle.suggest(
@@ -154,13 +177,59 @@ class TrialRunner:
             limit += sum(1 for t in trials if "retry_of" in t.attrs)
             if len(trials) >= limit:
                 raise TrialLimitReached(f"study {self.study!r} holds its {limit} trials")
+        while True:
+            assignment, trials = self._assign(study, trials)
+            try:
+                if assignment.parent is not None:
+                    return self._promote(assignment, limit)
+                return self._create_new(study, trials, limit, assignment)
+            except SlotTakenError:
+                trials = self.storage.list_trials(self.study)  # another worker filled it
+
+    def _assign(self, study: Study, trials: list[Trial]) -> tuple[Assignment, list[Trial]]:
+        """The scheduler's next assignment; waits while it has nothing to start."""
+        if self.scheduler is None:
+            return Assignment(), trials
+        while True:
+            assignment = self.scheduler.assign(trials, objective=study.objective)
+            if assignment is not None:
+                return assignment, trials
+            time.sleep(self.poll_interval)
+            trials = self.storage.list_trials(self.study)
+            if self.fail_stale(trials):
+                trials = self.storage.list_trials(self.study)
+
+    def _promote(self, assignment: Assignment, limit: int | None) -> Trial:
+        """A new trial that continues ``assignment.parent``: same values, same seed."""
+        parent = self.storage.get_trial(self.study, assignment.parent)  # type: ignore[arg-type]
+        return self.storage.create_trial(
+            self.study,
+            values=parent.values,
+            seed=parent.seed,
+            worker=self.worker,
+            parent=parent.number,
+            budget=assignment.budget,
+            attrs=self._attrs(assignment),
+            slot=assignment.slot,
+            limit=limit,
+        )
+
+    def _attrs(self, assignment: Assignment) -> dict[str, Any]:
+        attrs = dict(assignment.attrs)
+        if self.device is not None:
+            attrs["device"] = self.device
+        return attrs
+
+    def _create_new(
+        self, study: Study, trials: list[Trial], limit: int | None, assignment: Assignment
+    ) -> Trial:
         # In a finite space the database refuses a configuration another live trial has
         # (a race between workers): ask the oracle again, knowing what the others chose.
-        attrs = {} if self.device is None else {"device": self.device}
+        attrs = self._attrs(assignment)
         record: Trial | None = None
-        for attempt in range(16):
-            # The last attempt runs a repeat rather than stall (a nearly used-up space).
-            unique = self._unique(study, trials) and attempt < 15
+        for attempt in range(_ATTEMPTS):
+            # The last attempt runs a repeat rather than stall (a used-up space).
+            unique = self._unique(study, trials) and attempt < _ATTEMPTS - 1
             predicted = len(trials)  # numbers are dense: the next, unless another wins it
             values = self._suggest(study, trials, predicted)
             try:
@@ -172,8 +241,13 @@ class TrialRunner:
                     attrs=attrs,
                     limit=limit,
                     unique=unique,
+                    budget=assignment.budget,
+                    slot=assignment.slot,
                 )
             except DuplicatedTrialError:
+                # Workers that lost the race back off a little, at random, so the herd
+                # thins out instead of colliding again on the same next configuration.
+                time.sleep(random.uniform(0, 0.005 * min(attempt + 1, 20)))
                 study, trials = self._wait_for_space(study, self.storage.list_trials(self.study))
                 continue
             break
@@ -182,7 +256,7 @@ class TrialRunner:
             return record
         # Another worker took the number we planned for: draw again with our own, so a
         # trial's draw depends on its number only.
-        for attempt in range(16):
+        for attempt in range(_ATTEMPTS):
             trials = self.storage.list_trials(self.study)
             values = self._suggest(study, trials, record.number)
             try:
@@ -191,7 +265,7 @@ class TrialRunner:
                     record.number,
                     values,
                     seed=trial_seed(self.seed, record.number),
-                    unique=unique and attempt < 15,
+                    unique=unique and attempt < _ATTEMPTS - 1,
                 )
             except DuplicatedTrialError:
                 continue
@@ -260,10 +334,18 @@ class TrialRunner:
             return self.storage.finish_trial(
                 self.study, running.number, TrialState.FAILED, values=values, error=why
             )
-        state = TrialState.STOPPED if running.should_stop() else TrialState.COMPLETED
+        state = TrialState.STOPPED if running.stop_reason is not None else TrialState.COMPLETED
         return self.storage.finish_trial(
             self.study, running.number, state, value=value, values=values
         )
+
+    def _scheduler_stop_rule(
+        self, running: RunningTrial, step: int, value: float | None
+    ) -> str | None:
+        trials = self.storage.list_trials(self.study)
+        trial = next(t for t in trials if t.number == running.number)
+        assert self.scheduler is not None  # installed only with a scheduler
+        return self.scheduler.should_stop(trial, trials, objective=running.objective)
 
     def run_one(self, fn: ObjectiveFn, *, limit: int | None = None) -> Trial | None:
         """Runs one trial of ``fn`` to its end; the objective's errors fail only the trial.

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from tunesmith.storage import Storage
     from tunesmith.trial import Objective, Trial
 
-#: Decides, after each report, whether the trial should stop early (a scheduler's hook).
-StopRule = Callable[["RunningTrial", int, "float | None"], bool]
+#: Decides, after each report, whether the trial should stop early (a scheduler's hook):
+#: returns why (a string, kept in the trial's ``stopped`` attribute), or None to go on.
+StopRule = Callable[["RunningTrial", int, "float | None"], "str | None"]
 
 
 class RunningTrial:
@@ -26,6 +27,24 @@ class RunningTrial:
 
     Objective code reads values with ``trial.hp`` (define-by-run), reports progress with
     ``trial.report(value, step)``, and asks ``trial.should_stop()`` at step boundaries.
+
+    Budgets and checkpoints, when a scheduler sets them (steps count from 0, one per epoch
+    by default)::
+
+        model, optimizer = build(trial.hp)
+        if trial.parent_directory is not None:          # a promoted configuration
+            load(trial.parent_directory / "checkpoint.pt", model, optimizer)
+        for epoch in range(trial.resume_step, trial.budget):
+            val_accuracy = train_one_epoch(...)
+            save(trial.directory / "checkpoint.pt", model, optimizer)
+            trial.report(val_accuracy, step=epoch)
+            if trial.should_stop():
+                break
+        return val_accuracy
+
+    The checkpoint a promoted trial resumes from is the one its parent left in its own
+    ``directory`` at its last reported step: save the whole training state there (model,
+    optimizer, learning-rate schedule, random state) before reporting the step.
 
     Attributes:
         number: The trial's number in the study.
@@ -36,6 +55,8 @@ class RunningTrial:
         directory: A folder of the trial's own for checkpoints and other files.
         device: The device the worker running this trial is tied to (``"cuda:0"``), or
             None when the search did not assign devices.
+        budget: The budget the scheduler gave the trial (an int when whole), or None.
+        parent: The trial this one continues (a promotion), or None.
     """
 
     def __init__(
@@ -66,8 +87,13 @@ class RunningTrial:
             on_define=lambda s: storage.update_space(study, s),
         )
         self._stop_rule = stop_rule
-        self._should_stop = False
+        self._stop_reason: str | None = None
+        self._reached_budget = False
         self._last_step = record.last_step
+        budget = record.budget
+        self.budget = int(budget) if budget is not None and float(budget).is_integer() else budget
+        self.parent = record.parent
+        self._resume_step: int | None = None
 
     @property
     def values(self) -> dict[str, Value]:
@@ -94,13 +120,40 @@ class RunningTrial:
         value = None if value is None else float(value)
         self.storage.report(self.study, self.number, step, value, metrics)
         self._last_step = step
-        if self._stop_rule is not None and not self._should_stop:
-            self._should_stop = self._stop_rule(self, step, value)
+        if self.budget is not None and step + 1 >= self.budget:
+            self._reached_budget = True
+        elif self._stop_rule is not None and self._stop_reason is None:
+            reason = self._stop_rule(self, step, value)
+            if reason:
+                self._stop_reason = reason if isinstance(reason, str) else "the stop rule"
+                self.set_attr("stopped", self._stop_reason)
 
     def should_stop(self) -> bool:
-        """True when the scheduler wants this trial ended; check it at step boundaries,
-        then return the latest value: the trial is recorded as STOPPED."""
-        return self._should_stop
+        """True when the trial should end: the scheduler stopped it (it is recorded as
+        STOPPED) or it reached its budget (COMPLETED). Check it at step boundaries, then
+        return the latest value."""
+        return self._stop_reason is not None or self._reached_budget
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the scheduler stopped the trial early, or None."""
+        return self._stop_reason
+
+    @property
+    def resume_step(self) -> int:
+        """The first step to run: 0 for a new configuration; for a promoted one, the step
+        after its parent's last report (the parent's checkpoint holds the state there)."""
+        if self._resume_step is None:
+            last = None
+            if self.parent is not None:
+                last = self.storage.get_trial(self.study, self.parent).last_step
+            self._resume_step = 0 if last is None else last + 1
+        return self._resume_step
+
+    @property
+    def parent_directory(self) -> Path | None:
+        """The folder of the trial this one continues (its checkpoint), or None."""
+        return None if self.parent is None else self._folder(self.parent)
 
     def set_attr(self, key: str, value: Any) -> None:
         """Stores a JSON-serializable attribute on the trial (shown by ``tunesmith trials``)."""
@@ -110,10 +163,13 @@ class RunningTrial:
     def directory(self) -> Path:
         """This trial's own folder for checkpoints and files (created on first use):
         ``<artifacts>/trial-<number>``, see :class:`~tunesmith.Tuner`'s ``artifacts``."""
+        return self._folder(self.number)
+
+    def _folder(self, number: int) -> Path:
         root = self._artifacts
         if root is None:
             root = Path(tempfile.gettempdir()) / "tunesmith-artifacts" / self.study
-        path = root / f"trial-{self.number}"
+        path = root / f"trial-{number}"
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -18,6 +18,7 @@ from tunesmith.exceptions import (
 )
 from tunesmith.execution._runner import ObjectiveFn, TrialRunner
 from tunesmith.oracles import Oracle
+from tunesmith.schedulers import Scheduler
 from tunesmith.storage import Storage
 from tunesmith.trial import Trial, TrialState
 
@@ -84,6 +85,7 @@ class WorkerSpec:
     storage: Storage
     study: str
     oracle: Oracle
+    scheduler: Scheduler
     seed: int
     fn: ObjectiveFn
     max_trials: int | None
@@ -103,6 +105,7 @@ def run_worker(payload: bytes) -> WorkerResult:
         spec.storage,
         spec.study,
         spec.oracle,
+        scheduler=spec.scheduler,
         seed=spec.seed,
         heartbeat_interval=spec.heartbeat_interval,
         stale_after=spec.stale_after,

@@ -51,8 +51,10 @@ class GridSearch(Oracle):
     """Tries every combination of the parameters' values, first parameter outermost.
 
     Every parameter must be finite: ``Int``, ``Choice``, ``Boolean``, ``Fixed`` or a
-    ``Float`` with a ``step``. Kept to compare with random search, which explores the
-    important parameters better for the same number of trials. Configurations already
+    ``Float`` with a ``step``. With ``k`` trials running elsewhere, the next trial takes one
+    of the next ``k + 1`` untried points at random (in order when it runs alone). Kept to
+    compare with random search, which explores the important parameters better for the same
+    number of trials. Configurations already
     tried (failed ones included) or running are skipped; a parameter met mid-trial takes
     its first value. Raises SearchSpaceExhausted when the grid is done.
 
@@ -76,9 +78,16 @@ class GridSearch(Oracle):
         rng: np.random.Generator,
     ) -> Point:
         seen = seen_keys([*history, *pending])
+        # In order; with other workers running, one of the next few untried points at
+        # random, so workers asking at once do not all reach for the same one.
+        ahead: list[dict[str, Value]] = []
         for values in iter_grid(space):
             if config_key(values) not in seen:
-                return space.encode(values)
+                ahead.append(values)
+                if len(ahead) > len(pending):
+                    break
+        if ahead:
+            return space.encode(ahead[int(rng.integers(len(ahead)))])
         raise SearchSpaceExhausted(
             f"GridSearch: all {sum(1 for _ in iter_grid(space))} configurations of the grid "
             "have been tried. Widen the space, or switch to RandomSearch to go on."

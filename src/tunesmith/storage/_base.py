@@ -81,6 +81,7 @@ class Storage(abc.ABC):
         attrs: Mapping[str, Any] | None = None,
         limit: int | None = None,
         unique: bool = False,
+        slot: str | None = None,
     ) -> Trial:
         """Creates a trial with the next number (WAITING or RUNNING only).
 
@@ -91,6 +92,11 @@ class Storage(abc.ABC):
         With ``limit``, creates it only if the study holds fewer than ``limit`` trials and
         raises TrialLimitReached otherwise; the check and the creation are one transaction,
         so workers racing for the last trials of a budget never overshoot it.
+
+        ``slot`` names the trial's place in a scheduler's plan (kept as ``attrs["slot"]``).
+        Within the transaction that numbers the trial, a slot already held by a trial that
+        did not fail raises SlotTakenError and creates nothing: two workers that decided the
+        same promotion at once never both run it.
         """
 
     @abc.abstractmethod

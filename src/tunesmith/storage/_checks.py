@@ -9,7 +9,7 @@ import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from tunesmith.exceptions import InvalidArgumentError, StorageError
+from tunesmith.exceptions import InvalidArgumentError, SlotTakenError, StorageError
 from tunesmith.trial import Report, Trial, TrialState
 
 
@@ -59,6 +59,20 @@ def check_final_state(state: TrialState, value: float | None) -> None:
             f"finish_trial: a COMPLETED trial needs a finite value, got value={value!r}. "
             "Finish it as FAILED instead."
         )
+
+
+def with_slot(attrs: Mapping[str, Any], slot: str | None) -> dict[str, Any]:
+    return dict(attrs) if slot is None else {**attrs, "slot": slot}
+
+
+def check_slot_free(study: str, slot: str | None, holders: Collection[Trial]) -> None:
+    """Raises SlotTakenError if a trial that did not fail holds ``slot``."""
+    for t in holders:
+        if slot is not None and t.attrs.get("slot") == slot and t.state is not TrialState.FAILED:
+            raise SlotTakenError(
+                f"study {study!r}: trial {t.number} already fills slot {slot!r}; "
+                "ask the scheduler again for the next trial."
+            )
 
 
 def check_running(study: str, trial: Trial, action: str) -> None:

@@ -126,12 +126,15 @@ class InMemoryStorage(Storage):
         attrs: Mapping[str, Any] | None = None,
         limit: int | None = None,
         unique: bool = False,
+        slot: str | None = None,
     ) -> Trial:
         _checks.check_new_state(state)
+        attrs = _checks.with_slot(attrs or {}, slot)
         with self._lock:
             data = self._data(study)
             if limit is not None and len(data.trials) >= limit:
                 raise TrialLimitReached(_checks.limit_reached(study, limit))
+            _checks.check_slot_free(study, slot, data.trials)
             if unique:
                 data.claim_key(study, len(data.trials), values or {})
             now = utcnow()
@@ -146,7 +149,7 @@ class InMemoryStorage(Storage):
                 worker=worker if running else None,
                 parent=parent,
                 budget=budget,
-                attrs=dict(attrs or {}),
+                attrs=attrs,
             )
             data.trials.append(trial)
             data.reports.append({})
@@ -205,6 +208,8 @@ class InMemoryStorage(Storage):
             _checks.check_running(study, trial, "set its values")
             if unique:
                 data.claim_key(study, number, values)
+            else:  # the key always follows the values: unique, or none at all
+                data.release_key(number)
             changes: dict[str, Any] = {"values": dict(values)}
             if seed is not None:
                 changes["seed"] = seed
@@ -305,7 +310,7 @@ class InMemoryStorage(Storage):
                             study,
                             state=TrialState.WAITING,
                             values=t.values,
-                            parent=t.number,
+                            parent=t.parent,
                             budget=t.budget,
                             attrs={**t.attrs, **retry},
                         )

@@ -273,12 +273,16 @@ class SQLStorage(Storage):
         attrs: Mapping[str, Any] | None = None,
         limit: int | None = None,
         unique: bool = False,
+        slot: str | None = None,
     ) -> Trial:
         _checks.check_new_state(state)
-        attrs = _checks.json_attrs(attrs or {})
+        attrs = _checks.with_slot(_checks.json_attrs(attrs or {}), slot)
         try:
             with self._tx() as conn:
                 study_id = self._study_id(conn, study)
+                if slot is not None:  # under the study row's lock: checked and taken at once
+                    self._study_row(conn, study, lock=True)
+                    self._check_slot_free(conn, study_id, study, slot)
                 number = self._insert_trial(
                     conn,
                     study_id,
@@ -352,6 +356,17 @@ class SQLStorage(Storage):
             )
         )
         return number
+
+    def _check_slot_free(self, conn: Connection, study_id: int, study: str, slot: str) -> None:
+        rows = conn.execute(
+            sa.select(S.trials).where(
+                S.trials.c.study_id == study_id,
+                S.trials.c.state != "failed",
+                S.trials.c.attrs.contains(json.dumps(slot)),
+            )
+        ).all()
+        holders = [Trial(r.number, TrialState(r.state), attrs=json.loads(r.attrs)) for r in rows]
+        _checks.check_slot_free(study, slot, holders)
 
     def _trial_row(self, conn: Connection, study_id: int, study: str, number: int) -> Any:
         row = conn.execute(
@@ -455,8 +470,8 @@ class SQLStorage(Storage):
         changes: dict[str, Any] = {"params": json.dumps(dict(values))}
         if seed is not None:
             changes["seed"] = seed
-        if unique:
-            changes["config_key"] = _checks.config_hash(values)
+        # The key always follows the values: unique, or none at all.
+        changes["config_key"] = _checks.config_hash(values) if unique else None
         try:
             with self._tx() as conn:
                 study_id = self._update_running(conn, study, number, "set its values", **changes)
@@ -608,7 +623,7 @@ class SQLStorage(Storage):
                             values=trial.values,
                             seed=None,
                             worker=None,
-                            parent=trial.number,
+                            parent=trial.parent,
                             budget=trial.budget,
                             attrs={**trial.attrs, **retry},
                             limit=None,

@@ -287,7 +287,7 @@ class StorageContract:
         retry = storage.list_trials(study, (TrialState.WAITING,))
         assert len(retry) == 1
         r = retry[0]
-        assert dict(r.values) == {"lr": 0.01} and r.parent == t.number and r.budget == 9.0
+        assert dict(r.values) == {"lr": 0.01} and r.parent is None and r.budget == 9.0
         assert dict(r.attrs) == {"retry_of": t.number, "retries": 1}
         claimed = storage.claim_trial(study, "gone")
         assert claimed.number == r.number

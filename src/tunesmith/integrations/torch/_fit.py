@@ -216,8 +216,9 @@ def train(
         resume: Continue from the latest checkpoint in ``trial.directory`` if there is one
             (for a scheduler that runs a trial again with a larger budget). The LR schedule
             comes back from the checkpoint: a cosine decay keeps the length it started with.
-        resume_from: A folder of another run's checkpoints to continue from (e.g. a trial
-            promoted to a larger budget); its latest checkpoint is loaded.
+        resume_from: A folder of another run's checkpoints to continue from; its latest
+            checkpoint is loaded. By default a trial that a scheduler promoted to a larger
+            budget continues from its parent's folder (``trial.parent_directory``).
         keep_checkpoints: Step checkpoints kept in the trial's folder.
 
     Returns:
@@ -285,6 +286,10 @@ def train(
     ckpt = Checkpoint(trial.directory, keep=keep_checkpoints)
     state: dict[str, Any] = {"best": None, "best_epoch": -1, "wait": 0}
     start = 0
+    if resume_from is None and getattr(trial, "parent_directory", None) is not None:
+        # A scheduler's promotion (Hyperband, ASHA): continue the parent's run from its
+        # checkpoint, model, optimizer and RNG included, up to this trial's budget.
+        resume_from = trial.parent_directory
     source = Checkpoint(resume_from) if resume_from is not None else ckpt
     if (resume or resume_from is not None) and source.latest() is not None:
         restored = source.restore(model=model, optimizer=optimizer, scheduler=scheduler)

@@ -1,0 +1,95 @@
+"""Prints the multi-fidelity benchmark's table and ratios from results/*.json (see run.py).
+
+.venv/bin/python benchmarks/multifidelity/report.py
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+OURS = ["hyperband", "hyperband_model"]
+PEERS = ["optuna_hb", "optuna_sh", "kt_hyperband"]
+ORDER = ["random", *OURS, *PEERS]
+CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600]
+
+
+def incumbent(evals: list[list[float]], budget: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per epoch E = 1..budget: the best validation accuracy among the first E epochs trained,
+    and the test accuracy of that same evaluation (flat after a method ran out)."""
+    val = np.full(budget, np.nan)
+    test = np.full(budget, np.nan)
+    best_v, best_t = -np.inf, np.nan
+    for e in range(budget):
+        if e < len(evals) and evals[e][0] > best_v:
+            best_v, best_t = evals[e]
+        val[e], test[e] = best_v, best_t
+    return val, test
+
+
+def first_reach(curve: np.ndarray, target: float) -> int | None:
+    hit = np.nonzero(curve >= target - 1e-12)[0]
+    return int(hit[0]) + 1 if len(hit) else None
+
+
+def main() -> None:
+    runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
+    for path in sorted((HERE / "results").glob("*.json")):
+        record = json.loads(path.read_text())
+        runs[record["method"]].append(record)
+    if not runs:
+        raise SystemExit("no results yet: run benchmarks/multifidelity/run.py --seed N first")
+    budget = min(r["budget"] for rs in runs.values() for r in rs)
+    methods = [m for m in ORDER if m in runs]
+    mean_val: dict[str, np.ndarray] = {}
+    mean_test: dict[str, np.ndarray] = {}
+    for m in methods:
+        curves = [incumbent(r["evals"], budget) for r in runs[m]]
+        mean_val[m] = np.mean([c[0] for c in curves], axis=0)
+        mean_test[m] = np.mean([c[1] for c in curves], axis=0)
+    seeds = {m: sorted(r["seed"] for r in runs[m]) for m in methods}
+    first = runs[methods[0]][0]
+    print(
+        f"mnist1d MLP, {first['n_train']} training series, max_budget={first['max_budget']} "
+        f"epochs, factor={first['factor']}, {budget} epochs per method; seeds {seeds[methods[0]]}"
+    )
+    points = [c for c in CHECKPOINTS if c <= budget]
+    header = f"{'method':16s}" + "".join(f"{c:>8d}" for c in points) + "   test@end  seconds"
+    print("\nbest validation accuracy (mean over seeds) after E epochs")
+    print(header)
+    for m in methods:
+        secs = np.mean([r["seconds"] for r in runs[m]])
+        row = "".join(f"{mean_val[m][c - 1]:8.4f}" for c in points)
+        print(f"{m:16s}{row}   {mean_test[m][-1]:8.4f}  {secs:7.0f}")
+
+    peers = [m for m in PEERS if m in methods]
+    ours = [m for m in OURS if m in methods]
+    if not peers or not ours:
+        return
+    best_peer = max(peers, key=lambda m: mean_val[m][-1])
+    target = mean_val[best_peer][-1]
+    needed = first_reach(mean_val[best_peer], target)
+    print(f"\nbest peer: {best_peer}, final {target:.4f}, first reached after {needed} epochs")
+    for m in ours:
+        got = first_reach(mean_val[m], target)
+        ratio = "never" if got is None or needed is None else f"{got / needed:.2f}"
+        print(f"  {m:16s} reaches it after {got} epochs: ratio {ratio} (target <= 0.33)")
+    print("\nours minus peer at each checkpoint (positive: ours ahead)")
+    print(f"{'':34s}" + "".join(f"{c:>8d}" for c in points))
+    for m in ours:
+        for p in peers:
+            diff = [mean_val[m][c - 1] - mean_val[p][c - 1] for c in points]
+            wins = all(d > 0 for d in diff)
+            print(
+                f"{m + ' - ' + p:34s}"
+                + "".join(f"{d:+8.4f}" for d in diff)
+                + f"   {'beats at every budget' if wins else 'not at every budget'}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""ASHA: asynchronous successive halving (Li et al., 2020); no worker waits for a rung."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tunesmith.schedulers._base import Assignment, Scheduler, check_positive
+from tunesmith.schedulers._hyperband import check_budgets, n_halvings, rung_budget
+from tunesmith.schedulers._slots import SlotBook, model_history, promotion_slot, ranked_values
+
+if TYPE_CHECKING:
+    from tunesmith.trial import Objective, Trial
+
+
+class ASHA(Scheduler):
+    """Asynchronous successive halving: promote as soon as a trial is in its rung's top.
+
+    Rung ``k`` of ``K`` has budget ``max_budget / factor**(K - k)``, where ``K`` is the
+    most halvings that keep rung 0 at ``min_budget`` or above (Hyperband's budgets). When a
+    worker asks for work, ASHA looks from the top rung down for a trial among the best
+    ``1/factor`` of the finished trials of its rung that was not promoted yet, and promotes
+    it (a new trial with that ``parent`` resumes from its checkpoint); if there is none, a
+    new configuration starts at rung 0. Nobody waits for a rung to fill, so it suits many
+    workers; a few promotions are made on less evidence than synchronous halving would use.
+
+    The search ends with ``max_trials`` or ``timeout`` (every trial counts, promoted or not).
+
+    Args:
+        max_budget: The budget of the top rung.
+        min_budget: The budget of rung 0.
+        factor: Promote the best ``1/factor`` of a rung, at ``factor`` times its budget.
+        max_attempts: See :class:`~tunesmith.schedulers.Hyperband`.
+        model_min_trials: See :class:`~tunesmith.schedulers.Hyperband`.
+
+    Example:
+        >>> from tunesmith import Tuner
+        >>> from tunesmith.schedulers import ASHA
+        >>> def objective(trial):
+        ...     x = trial.hp.Float("x", 0.0, 1.0)
+        ...     for step in range(trial.resume_step, trial.budget):
+        ...         trial.report(x * (1 - 0.5 ** (step + 1)), step=step)
+        ...     return x * (1 - 0.5 ** trial.budget)
+        >>> tuner = Tuner("score", scheduler=ASHA(9), seed=0)
+        >>> best = tuner.search(objective, max_trials=20, progress=False)
+        >>> sorted({t.budget for t in tuner.trials})
+        [1.0, 3.0, 9.0]
+    """
+
+    def __init__(
+        self,
+        max_budget: float,
+        *,
+        min_budget: float = 1,
+        factor: int = 3,
+        max_attempts: int = 2,
+        model_min_trials: int = 10,
+    ) -> None:
+        check_budgets("ASHA", max_budget, min_budget, factor)
+        check_positive("ASHA", "max_attempts", max_attempts, integer=True)
+        check_positive("ASHA", "model_min_trials", model_min_trials, integer=True)
+        self.max_budget = max_budget
+        self.min_budget = min_budget
+        self.factor = factor
+        self.max_attempts = max_attempts
+        self.model_min_trials = model_min_trials
+        top = n_halvings(max_budget, min_budget, factor)
+        self.budgets = tuple(
+            rung_budget(max_budget, min_budget, factor, top - k) for k in range(top + 1)
+        )
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "scheduler": "ASHA",
+            "max_budget": self.max_budget,
+            "min_budget": self.min_budget,
+            "factor": self.factor,
+        }
+
+    def _attrs(self, rung: int) -> dict[str, Any]:
+        return {"bracket": "asha", "rung": rung, "max_rung": len(self.budgets) - 1}
+
+    def assign(self, trials: Sequence[Trial], *, objective: Objective) -> Assignment:
+        book = SlotBook(trials, max_attempts=self.max_attempts)
+        mine = [t for t in trials if t.attrs.get("bracket") == "asha"]
+        for rung in range(len(self.budgets) - 2, -1, -1):
+            done = ranked_values([t for t in mine if t.attrs.get("rung") == rung], objective)
+            for t in done[: len(done) // self.factor]:
+                slot = promotion_slot(t.number)
+                if book.is_open(slot):
+                    return Assignment(
+                        self.budgets[rung + 1], t.number, slot, self._attrs(rung + 1)
+                    )
+        return Assignment(self.budgets[0], attrs=self._attrs(0))
+
+    def oracle_history(self, history: Sequence[Trial]) -> Sequence[Trial]:
+        return model_history(history, self.model_min_trials)

@@ -1,0 +1,43 @@
+"""Several worker processes share one SQLite study: every decision comes from storage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.schedulers.test_crash import check_schedule, errors, start_worker
+from tunesmith import SQLStorage, TrialState, Tuner
+
+
+@pytest.mark.slow
+def test_three_workers_run_hyperband_exactly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/study.db"
+    Tuner("accuracy", storage=url, study="s", seed=0)
+    workers = [start_worker(url, tmp_path / "a", sleep=0.02) for _ in range(3)]
+    for w in workers:
+        assert w.wait(timeout=120) == 0, errors(tmp_path / "a")
+    trials = SQLStorage(url).list_trials("s")
+    assert all(t.state is TrialState.COMPLETED for t in trials)
+    assert len({t.worker for t in trials}) == 3
+    check_schedule(trials, 9)
+
+
+@pytest.mark.slow
+def test_three_workers_run_asha_without_double_promotions(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/study.db"
+    Tuner("accuracy", storage=url, study="s", seed=0)
+    workers = [
+        start_worker(
+            url, tmp_path / "a", scheduler="ASHA", sleep=0.01, kwargs="{'max_trials': 45}"
+        )
+        for _ in range(3)
+    ]
+    for w in workers:
+        assert w.wait(timeout=120) == 0, errors(tmp_path / "a")
+    trials = SQLStorage(url).list_trials("s")
+    assert all(t.state is TrialState.COMPLETED for t in trials)
+    parents = Counter(t.parent for t in trials if t.parent is not None)
+    assert parents and max(parents.values()) == 1
+    assert max(t.attrs["rung"] for t in trials) == 2
