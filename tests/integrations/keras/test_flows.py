@@ -195,6 +195,15 @@ def test_hypermodel_tunes_batch_size_and_conditional_layers(digits: Arrays, tmp_
     assert "wide_units" not in deep.values
 
 
+class StartCounter(keras.callbacks.Callback):
+    """Records the optimizer's step count when each fit begins."""
+
+    seen: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        StartCounter.seen.append(int(self.model.optimizer.iterations.numpy()))
+
+
 class CustomLoop(kt.RandomSearch):
     """run_trial overridden with a training loop of one's own that returns a number."""
 
@@ -229,8 +238,20 @@ def test_hyperband_promotes_with_weights_and_optimizer_state(digits: Arrays, tmp
         directory=tmp_path,
         project_name="hb",
     )
-    tuner.search(x_train, y_train, validation_data=(x_val, y_val), verbose=0)
+    StartCounter.seen = []
+    tuner.search(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        callbacks=[StartCounter()],
+        verbose=0,
+    )
     trials = tuner.engine.trials
+    # a continued model starts with its parent's optimizer steps (Adam's moments with them)
+    assert any(steps > 0 for steps in StartCounter.seen)
+    assert sum(steps == 0 for steps in StartCounter.seen) == len(
+        [t for t in trials if t.parent is None]
+    )
     promoted = [t for t in trials if t.parent is not None]
     assert promoted, "a bracket with two rungs promotes one configuration"
     for t in promoted:

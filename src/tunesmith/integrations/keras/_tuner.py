@@ -17,7 +17,7 @@ from tunesmith.integrations.keras import _checkpoint
 from tunesmith.integrations.keras._callback import BestSoFar, TrialCallback
 from tunesmith.integrations.keras._compat import OnceWarner
 from tunesmith.integrations.keras._hypermodel import HyperModel, as_hypermodel
-from tunesmith.integrations.keras._results import OracleView, Trial, best_records, trial_id
+from tunesmith.integrations.keras._results import OracleView, Trial, trial_id
 from tunesmith.oracles import CoarseToFine, Oracle
 from tunesmith.space import HyperParameters, SearchSpace
 from tunesmith.trial import Objective
@@ -434,24 +434,27 @@ class Tuner:
         """The values of the best ``num_trials`` trials, best first."""
         return [t.hyperparameters for t in self.oracle.get_best_trials(num_trials)]
 
-    def get_best_models(self, num_models: int = 1) -> list[Any]:
-        """The best ``num_models`` models, built and loaded with their best epoch's weights.
+    def load_model(self, trial: Trial) -> Any:
+        """The model of ``trial`` (from ``oracle.get_best_trials``), built and loaded with
+        its best epoch's weights.
 
         Raises:
-            InvalidArgumentError: a trial's folder holds no weights (they were deleted).
+            InvalidArgumentError: the trial's folder holds no weights (they were deleted).
         """
-        models = []
-        for trial in self.oracle.get_best_trials(num_models):
-            folder = self.get_trial_dir(trial.trial_id)
-            if not _checkpoint.has_best(folder):
-                raise InvalidArgumentError(
-                    f"get_best_models: trial {trial.trial_id} has no saved weights in "
-                    f"{folder}. Rebuild it with tuner.hypermodel.build(hp) and train it."
-                )
-            model = self._build(trial.hyperparameters)
-            _checkpoint.load_best(model, folder)
-            models.append(model)
-        return models
+        folder = self.get_trial_dir(trial.trial_id)
+        if not _checkpoint.has_best(folder):
+            raise InvalidArgumentError(
+                f"load_model: trial {trial.trial_id} has no saved weights in {folder}. "
+                "Rebuild it with tuner.hypermodel.build(hp) and train it."
+            )
+        model = self._build(trial.hyperparameters)
+        _checkpoint.load_best(model, folder)
+        return model
+
+    def get_best_models(self, num_models: int = 1) -> list[Any]:
+        """The best ``num_models`` models, best first, each loaded with its best epoch's
+        weights (see :meth:`load_model`)."""
+        return [self.load_model(t) for t in self.oracle.get_best_trials(num_models)]
 
     def results_summary(self, num_trials: int = 10) -> None:
         """Prints the best ``num_trials`` trials, as keras_tuner does."""
@@ -462,10 +465,3 @@ class Tuner:
         for trial in self.oracle.get_best_trials(num_trials):
             print()
             trial.summary()
-
-    def best_records(self) -> list[Any]:
-        """tunesmith's trials, best first (one per configuration)."""
-        return best_records(self.engine.trials, self.objective)
-
-    def get_best_trials(self, num_trials: int = 1) -> list[Trial]:
-        return self.oracle.get_best_trials(num_trials)
