@@ -108,7 +108,6 @@ def test_executions_average_and_retries_rerun_a_failing_fit(
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"tune_new_entries": False}, r"tune_new_entries=False is not supported"),
         ({"distribution_strategy": object()}, r"distribution_strategy is not supported"),
         ({"colour": "blue"}, r"unknown argument colour='blue'"),
         ({"objective": ["val_loss", "val_accuracy"]}, r"optimizes one objective"),
@@ -127,6 +126,37 @@ def test_allow_new_entries_false_refuses_undeclared_parameters(tmp_path: Path) -
         kt.RandomSearch(
             small_model, hyperparameters=declared, allow_new_entries=False, directory=tmp_path
         )
+
+
+def test_declared_hyperparameters_win_and_new_entries_can_stay_fixed(
+    digits: Arrays, tmp_path: Path
+) -> None:
+    x_train, y_train, x_val, y_val = digits
+
+    def build(hp):
+        hp.Float("learning_rate", 1e-4, 1e-1, sampling="log")
+        hp.Choice("activation", ["relu", "tanh"])
+        return small_model(hp)
+
+    declared = kt.HyperParameters()
+    declared.Fixed("learning_rate", 1e-3)
+    declared.Choice("activation", ["tanh", "gelu"])
+    tuner = kt.RandomSearch(
+        build,
+        objective="val_accuracy",
+        max_trials=3,
+        hyperparameters=declared,
+        tune_new_entries=False,
+        directory=tmp_path,
+    )
+    tuner.search(x_train, y_train, epochs=1, validation_data=(x_val, y_val), verbose=0)
+    space = tuner.engine.storage.load_study("untitled_project").space
+    assert space["learning_rate"].kind == "Fixed"
+    assert space["units"].kind == "Fixed"  # not declared, not tuned: build's default
+    for t in tuner.engine.trials:
+        assert t.values["learning_rate"] == 1e-3
+        assert t.values["units"] == space["units"].default_value
+        assert t.values["activation"] in ("tanh", "gelu")
 
 
 def test_hypermodel_fit_returning_none_is_explained(digits: Arrays, tmp_path: Path) -> None:

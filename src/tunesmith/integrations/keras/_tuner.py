@@ -16,6 +16,7 @@ from tunesmith.execution import RunningTrial
 from tunesmith.integrations.keras import _checkpoint
 from tunesmith.integrations.keras._callback import BestSoFar, TrialCallback
 from tunesmith.integrations.keras._compat import OnceWarner
+from tunesmith.integrations.keras._declared import DeclaredFirst
 from tunesmith.integrations.keras._hypermodel import HyperModel, as_hypermodel
 from tunesmith.integrations.keras._results import OracleView, Trial, trial_id
 from tunesmith.oracles import CoarseToFine, Oracle
@@ -88,8 +89,9 @@ class Tuner:
             has).
         executions_per_trial: Models trained per trial; the score is their mean.
         hyperparameters: A :class:`HyperParameters` whose definitions are declared before
-            the first trial.
-        tune_new_entries: Only True is supported (parameters met in build are tuned).
+            the first trial and win over build's definitions of the same names.
+        tune_new_entries: False fixes the parameters ``hyperparameters`` does not declare
+            at the default of build's definition.
         allow_new_entries: False refuses, at the first build, parameters that
             ``hyperparameters`` does not declare.
         max_retries_per_trial: Times a trial whose fit raised is run again, in place.
@@ -170,11 +172,6 @@ class Tuner:
                 f"{where}: hypermodel is required: a HyperModel or a function build(hp) "
                 "(or override run_trial)."
             )
-        if not tune_new_entries:
-            raise InvalidArgumentError(
-                f"{where}: tune_new_entries=False is not supported; every parameter met in "
-                "build is tuned. Declare the others with hp.Fixed(name, value) instead."
-            )
         for name, value in (
             ("executions_per_trial", executions_per_trial),
             ("max_consecutive_failed_trials", max_consecutive_failed_trials),
@@ -199,6 +196,7 @@ class Tuner:
         self.max_trials = max_trials if max_trials is not None else self.default_max_trials
         self.executions_per_trial = executions_per_trial
         self.allow_new_entries = allow_new_entries
+        self.tune_new_entries = tune_new_entries
         self.max_retries_per_trial = max_retries_per_trial
         self.max_model_size = max_model_size
         self.compile_overrides = {
@@ -252,12 +250,20 @@ class Tuner:
         self._build(hp)
         return hp.space
 
+    def _view(self, hp: Any) -> Any:
+        """The hp that build and fit see: the trial's, or one that applies
+        ``hyperparameters=`` and ``tune_new_entries=False``."""
+        if isinstance(hp, DeclaredFirst) or (len(self._declared) == 0 and self.tune_new_entries):
+            return hp
+        return DeclaredFirst(hp, self._declared, self.tune_new_entries)
+
     def _build(self, hp: HyperParameters) -> Any:
         if self.hypermodel is None:
             raise InvalidArgumentError(
                 f"{type(self).__name__}: there is no hypermodel to build; give hypermodel=."
             )
         keras.backend.clear_session()
+        hp = self._view(hp)
         model = self.hypermodel.build(hp)
         if model is None:
             raise InvalidArgumentError(
@@ -337,7 +343,7 @@ class Tuner:
         objective's value (or a dict of metrics holding it, or a History).
         """
         running = trial.trial
-        hp = trial.hyperparameters
+        hp = self._view(trial.hyperparameters)
         best = BestSoFar(self.objective)
         budget = getattr(running, "budget", None)
         scores = []
