@@ -270,3 +270,26 @@ def test_hyperband_without_the_scheduler_says_what_is_missing(tmp_path) -> None:
     with pytest.raises(ImportError, match=r"needs tunesmith\.schedulers\.Hyperband"):
         kt.Hyperband(build_model, objective="val_accuracy", max_epochs=3, directory=tmp_path)
     assert not (tmp_path / "untitled_project").exists()
+
+
+class MyTuner(kt.Tuner):
+    """keras_tuner's subclassing guide: the base Tuner, an oracle object, run_trial."""
+
+    def run_trial(self, trial, target):
+        return {"score": (trial.hyperparameters.Int("n", 0, 9) - target) ** 2}
+
+
+def test_base_tuner_with_an_oracle_object(tmp_path) -> None:
+    tuner = MyTuner(
+        oracle=kt.oracles.GridSearchOracle(
+            objective=kt.Objective("score", "min"), max_trials=20, seed=1
+        ),
+        directory=tmp_path,
+        project_name="subclassed",
+    )
+    tuner.search(4)
+    trials = tuner.engine.trials
+    assert sorted(t.values["n"] for t in trials) == list(range(10))  # the grid, then done
+    assert tuner.get_best_hyperparameters()[0]["n"] == 4
+    assert tuner.engine.study.settings["oracle"] == "GridSearch"
+    assert tuner.oracle.max_trials == 20

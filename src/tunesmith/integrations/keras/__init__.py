@@ -29,6 +29,7 @@ if not _keras.__version__.startswith("3."):  # pragma: no cover - depends on the
         "Install it: pip install 'tunesmith[keras]'"
     )
 
+from tunesmith.integrations.keras import oracles
 from tunesmith.integrations.keras._compat import KerasTunerDifferenceWarning
 from tunesmith.integrations.keras._hypermodel import HyperModel
 from tunesmith.integrations.keras._results import OracleView, Trial, TrialMetrics
@@ -56,4 +57,5 @@ __all__ = [
     "Trial",
     "TrialMetrics",
     "Tuner",
+    "oracles",
 ]

@@ -19,6 +19,7 @@ from tunesmith.integrations.keras._compat import OnceWarner
 from tunesmith.integrations.keras._declared import DeclaredFirst
 from tunesmith.integrations.keras._hypermodel import HyperModel, as_hypermodel
 from tunesmith.integrations.keras._results import OracleView, Trial, trial_id
+from tunesmith.integrations.keras.oracles import OracleSpec
 from tunesmith.oracles import CoarseToFine, Oracle
 from tunesmith.space import HyperParameters, SearchSpace
 from tunesmith.trial import Objective
@@ -103,7 +104,9 @@ class Tuner:
         overwrite: Delete the project's folder first and start a fresh study.
         max_model_size: Models with more parameters fail their trial.
         optimizer, loss, metrics: When given, each model is compiled again with them.
-        oracle: A tunesmith oracle (this class only; the subclasses choose their own).
+        oracle: This class only (the subclasses choose their own): a ``kt.oracles`` oracle
+            (``RandomSearchOracle(objective=..., max_trials=...)``), whose arguments then
+            replace the tuner's, or a tunesmith oracle (default CoarseToFine).
         logger: Accepted and ignored (keras_tuner's cloud logger).
 
     Raises:
@@ -150,11 +153,20 @@ class Tuner:
         optimizer: Any = None,
         loss: Any = None,
         metrics: Any = None,
-        oracle: Oracle | None = None,
+        oracle: Oracle | OracleSpec | None = None,
         logger: Any = None,
         **kwargs: Any,
     ) -> None:
         where = type(self).__name__
+        if isinstance(oracle, OracleSpec):  # keras_tuner's kt.Tuner(oracle=...): its arguments
+            arguments = oracle.tuner_arguments()
+            objective, max_trials = arguments["objective"], arguments["max_trials"]
+            hyperparameters = arguments["hyperparameters"]
+            tune_new_entries = arguments["tune_new_entries"]
+            allow_new_entries = arguments["allow_new_entries"]
+            seed = arguments["seed"]
+            max_retries_per_trial = arguments["max_retries_per_trial"]
+            max_consecutive_failed_trials = arguments["max_consecutive_failed_trials"]
         for name, value in kwargs.items():
             if name not in _UNSUPPORTED:
                 raise InvalidArgumentError(
@@ -233,12 +245,15 @@ class Tuner:
         )
 
     # -- what subclasses choose ------------------------------------------------------------
-    def _engine_parts(self, oracle: Oracle | None) -> tuple[Oracle, Any]:
+    def _engine_parts(self, oracle: Oracle | OracleSpec | None) -> tuple[Oracle, Any]:
         """The tunesmith oracle and scheduler (None: every trial runs as fit decides)."""
+        if isinstance(oracle, OracleSpec):
+            return oracle.engine_parts()
         if oracle is not None and not isinstance(oracle, Oracle):
             raise InvalidArgumentError(
-                f"Tuner: oracle must be a tunesmith oracle, got oracle={oracle!r}. Use e.g. "
-                "tunesmith.oracles.CoarseToFine(), or kt.RandomSearch(...)."
+                f"Tuner: oracle must be a kt.oracles oracle or a tunesmith oracle, got "
+                f"oracle={oracle!r}. Use e.g. kt.oracles.RandomSearchOracle(...) or "
+                "tunesmith.oracles.CoarseToFine()."
             )
         return (oracle if oracle is not None else CoarseToFine()), None
 

@@ -1,64 +1,58 @@
-"""The keras_tuner tuners: each picks tunesmith's oracle (and scheduler) for the search."""
+"""The keras_tuner tuners: each runs the search with one of :mod:`.oracles`' engines."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
+from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.keras._tuner import Tuner
-from tunesmith.oracles import GridSearch as GridOracle
+from tunesmith.integrations.keras.oracles import (
+    BayesianOptimizationOracle,
+    GridSearchOracle,
+    HyperbandOracle,
+    OracleSpec,
+    RandomSearchOracle,
+)
 from tunesmith.oracles import Oracle
-from tunesmith.oracles import RandomSearch as RandomOracle
 
 
-def engine_piece(module: str, name: str, where: str) -> Any:
-    """A class of tunesmith's engine that this build may lack, imported when needed.
+class _FixedEngine(Tuner):
+    """A tuner whose engine is fixed by its class: ``oracle=`` is refused."""
 
-    Raises:
-        MissingDependencyError: the module or the class is not in this build.
-    """
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as e:
-        raise MissingDependencyError(
-            f"{where} needs {module}.{name}, which this build of tunesmith lacks. Use "
-            "kt.RandomSearch or kt.GridSearch meanwhile, or install a tunesmith that has it."
-        ) from e
+    def _spec(self) -> OracleSpec:
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
 
-
-def _no_oracle(where: str, oracle: Oracle | None) -> None:
-    if oracle is not None:
-        raise InvalidArgumentError(
-            f"{where}: chooses its own oracle, got oracle={oracle!r}. Use kt.Tuner(oracle=...) "
-            "to pass a tunesmith oracle."
-        )
+    def _engine_parts(self, oracle: Oracle | OracleSpec | None) -> tuple[Oracle, Any]:
+        if oracle is not None:
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: chooses its own oracle, got oracle={oracle!r}. Use "
+                "kt.Tuner(oracle=...) to pass one."
+            )
+        return self._spec().engine_parts()
 
 
-class RandomSearch(Tuner):
+class RandomSearch(_FixedEngine):
     """keras_tuner's RandomSearch on :class:`tunesmith.oracles.RandomSearch`: uniform on each
     parameter's scale, no repeats in a finite space. Takes :class:`Tuner`'s arguments;
     ``max_trials`` defaults to 10."""
 
-    def _engine_parts(self, oracle: Oracle | None) -> tuple[Oracle, Any]:
-        _no_oracle("RandomSearch", oracle)
-        return RandomOracle(), None
+    def _spec(self) -> OracleSpec:
+        return RandomSearchOracle()
 
 
-class GridSearch(Tuner):
+class GridSearch(_FixedEngine):
     """keras_tuner's GridSearch on :class:`tunesmith.oracles.GridSearch`: every
     combination, first parameter outermost, until the grid or ``max_trials`` (default:
     none) runs out. Every parameter must be finite (a Float needs a step)."""
 
     default_max_trials = None
 
-    def _engine_parts(self, oracle: Oracle | None) -> tuple[Oracle, Any]:
-        _no_oracle("GridSearch", oracle)
-        return GridOracle(), None
+    def _spec(self) -> OracleSpec:
+        return GridSearchOracle()
 
 
-class BayesianOptimization(Tuner):
-    """keras_tuner's BayesianOptimization on :class:`tunesmith.oracles.BayesianOptimization`
+class BayesianOptimization(_FixedEngine):
+    """keras_tuner's BayesianOptimization on ``tunesmith.oracles.BayesianOptimization``
     (a Gaussian process with expected improvement).
 
     Args:
@@ -82,24 +76,17 @@ class BayesianOptimization(Tuner):
         beta: float = 2.6,
         **kwargs: Any,
     ) -> None:
-        for name, value, default in (("alpha", alpha, 1e-4), ("beta", beta, 2.6)):
-            if value != default:
-                raise InvalidArgumentError(
-                    f"BayesianOptimization: {name} is keras_tuner's Gaussian-process knob, "
-                    f"which tunesmith's oracle does not have, got {name}={value!r}. Leave it "
-                    "out: tunesmith fits the noise and uses expected improvement."
-                )
-        self.num_initial_points = num_initial_points
+        self._oracle_spec = BayesianOptimizationOracle(
+            num_initial_points=num_initial_points, alpha=alpha, beta=beta
+        )
         super().__init__(hypermodel, objective, max_trials, **kwargs)
 
-    def _engine_parts(self, oracle: Oracle | None) -> tuple[Oracle, Any]:
-        _no_oracle("BayesianOptimization", oracle)
-        cls = engine_piece("tunesmith.oracles", "BayesianOptimization", "BayesianOptimization")
-        return cls(n_initial=self.num_initial_points), None
+    def _spec(self) -> OracleSpec:
+        return self._oracle_spec
 
 
-class Hyperband(Tuner):
-    """keras_tuner's Hyperband on :class:`tunesmith.schedulers.Hyperband` with random
+class Hyperband(_FixedEngine):
+    """keras_tuner's Hyperband on ``tunesmith.schedulers.Hyperband`` with random
     configurations: brackets of successive halving, ``max_epochs`` the largest budget.
 
     A promoted configuration is a new trial that restores its parent's weights and
@@ -108,7 +95,7 @@ class Hyperband(Tuner):
     ``epochs`` is replaced).
 
     Args:
-        max_epochs: The largest number of epochs a model trains (required).
+        max_epochs: The largest number of epochs a model trains.
         factor: Keep ``1/factor`` of each rung; budgets grow by ``factor``.
         hyperband_iterations: How many times the whole set of brackets runs.
         **kwargs: :class:`Tuner`'s arguments (no ``max_trials``: the brackets set it).
@@ -133,15 +120,10 @@ class Hyperband(Tuner):
                 "Hyperband: max_trials is set by the brackets (max_epochs, factor, "
                 "hyperband_iterations); leave it out."
             )
-        self.max_epochs = max_epochs
-        self.factor = factor
-        self.hyperband_iterations = hyperband_iterations
+        self._oracle_spec = HyperbandOracle(
+            max_epochs=max_epochs, factor=factor, hyperband_iterations=hyperband_iterations
+        )
         super().__init__(hypermodel, objective, **kwargs)
 
-    def _engine_parts(self, oracle: Oracle | None) -> tuple[Oracle, Any]:
-        _no_oracle("Hyperband", oracle)
-        cls = engine_piece("tunesmith.schedulers", "Hyperband", "Hyperband")
-        scheduler = cls(
-            self.max_epochs, min_budget=1, factor=self.factor, iterations=self.hyperband_iterations
-        )
-        return RandomOracle(), scheduler
+    def _spec(self) -> OracleSpec:
+        return self._oracle_spec
