@@ -265,6 +265,51 @@ def test_hyperband_promotes_with_weights_and_optimizer_state(digits: Arrays, tmp
     assert model.optimizer.iterations.numpy() > 0
 
 
+class InterruptAt(keras.callbacks.Callback):
+    """Interrupts the search (as Ctrl-C would) when the n-th fit of the run begins."""
+
+    fits = 0
+
+    def __init__(self, n: int | None) -> None:
+        super().__init__()
+        self.n = n
+
+    def on_train_begin(self, logs=None):
+        InterruptAt.fits += 1
+        if InterruptAt.fits == self.n:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.skipif(not HAS_HYPERBAND, reason="this build has no tunesmith.schedulers.Hyperband")
+def test_hyperband_rerun_resumes_mid_bracket(digits: Arrays, tmp_path) -> None:
+    x_train, y_train, x_val, y_val = digits
+
+    def tuner():
+        return kt.Hyperband(
+            build_model,
+            objective="val_accuracy",
+            max_epochs=3,
+            seed=0,
+            directory=tmp_path,
+            project_name="hb",
+        )
+
+    InterruptAt.fits = 0
+    with pytest.raises(KeyboardInterrupt):
+        tuner().search(
+            x_train, y_train, validation_data=(x_val, y_val), callbacks=[InterruptAt(3)], verbose=0
+        )
+    first = tuner()
+    before = [t for t in first.engine.trials if t.state is TrialState.COMPLETED]
+    assert len(before) == 2
+    first.search(x_train, y_train, validation_data=(x_val, y_val), verbose=0)
+    after = first.engine.trials
+    assert after[:2] == before  # kept as they were
+    done = [t for t in after if t.state is TrialState.COMPLETED]
+    # the whole schedule ran: 3 configurations at 1 epoch, 1 promoted to 3, 2 new at 3
+    assert sorted(t.budget for t in done) == [1, 1, 1, 3, 3, 3]
+
+
 @pytest.mark.skipif(HAS_HYPERBAND, reason="this build has tunesmith.schedulers.Hyperband")
 def test_hyperband_without_the_scheduler_says_what_is_missing(tmp_path) -> None:
     with pytest.raises(ImportError, match=r"needs tunesmith\.schedulers\.Hyperband"):
