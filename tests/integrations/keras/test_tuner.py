@@ -230,3 +230,8 @@ def test_public_names_are_sorted_and_the_same_in_both_homes() -> None:
     assert list(kt.__all__) == sorted(kt.__all__)
     assert kt.__all__ == home.__all__
     assert all(getattr(kt, n) is getattr(home, n) for n in kt.__all__)
+
+
+def test_hyperband_refuses_max_trials(tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"max_trials is set by the brackets"):
+        kt.Hyperband(small_model, max_epochs=3, max_trials=5, directory=tmp_path)

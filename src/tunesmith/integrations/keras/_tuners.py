@@ -115,13 +115,12 @@ class Hyperband(_FixedEngine):
         hyperband_iterations: int = 1,
         **kwargs: Any,
     ) -> None:
-        if "max_trials" in kwargs:
-            raise InvalidArgumentError(
-                "Hyperband: max_trials is set by the brackets (max_epochs, factor, "
-                "hyperband_iterations); leave it out."
-            )
-        self._oracle_spec = HyperbandOracle(
-            max_epochs=max_epochs, factor=factor, hyperband_iterations=hyperband_iterations
+        refused = {k: kwargs.pop(k) for k in ("max_trials",) if k in kwargs}
+        self._oracle_spec = HyperbandOracle(  # refuses max_trials, which the brackets set
+            max_epochs=max_epochs,
+            factor=factor,
+            hyperband_iterations=hyperband_iterations,
+            **refused,
         )
         super().__init__(hypermodel, objective, **kwargs)
 
