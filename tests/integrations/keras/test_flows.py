@@ -336,5 +336,5 @@ def test_base_tuner_with_an_oracle_object(tmp_path) -> None:
     trials = tuner.engine.trials
     assert sorted(t.values["n"] for t in trials) == list(range(10))  # the grid, then done
     assert tuner.get_best_hyperparameters()[0]["n"] == 4
-    assert tuner.engine.study.settings["oracle"] == "GridSearch"
+    assert tuner.engine.study.settings["oracle"]["oracle"] == "GridSearch"
     assert tuner.oracle.max_trials == 20
