@@ -282,7 +282,9 @@ def fork(storage: str, study: str, number: int, step: int, changes: tuple[str, .
     "its last checkpoint.",
 )
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between refreshes.")
-@click.option("--once", is_flag=True, help="Print the view once and exit.")
+@click.option(
+    "--once", is_flag=True, help="Print the view once and exit (with --run: at the end)."
+)
 def babysit(
     storage: str,
     study: str,
@@ -298,8 +300,6 @@ def babysit(
 
     from rich.live import Live
 
-    from tunesmith.execution import TrialRunner
-    from tunesmith.oracles import from_settings
     from tunesmith.panda import render, watch_data
 
     s = get_storage(storage)
@@ -308,14 +308,10 @@ def babysit(
         if number is not None:
             raise click.UsageError("give --trial (to watch) or --run (to run one), not both.")
         fn = _load(run_target, "--run")
-        record = s.load_study(study)
-        runner = TrialRunner(
-            s,
-            study,
-            from_settings(record.settings),
-            seed=int(record.settings.get("seed", 0)),
-            max_retries=1,
-        )
+        from tunesmith.tuner import Tuner
+
+        # the tuner's runner: the study's oracle and seed, and its trials' folder
+        runner = Tuner(s.load_study(study).objective, storage=s, study=study).runner
         running = runner.start_trial()
         if running is None:  # pragma: no cover - start_trial without a limit always starts
             raise click.ClickException("no trial could start.")
@@ -335,7 +331,9 @@ def babysit(
             raise click.ClickException(f"study {study!r} has no trial yet; start one with --run.")
         running_ = [t for t in trials if t.state is TrialState.RUNNING]
         number = (running_ or trials)[-1].number
-    if once:
+    if once:  # one frame: with --run, once the trial has ended
+        if thread is not None:
+            thread.join()
         Console().print(render(watch_data(s, study, number)))
         return
     with Live(render(watch_data(s, study, number)), auto_refresh=False) as live:
