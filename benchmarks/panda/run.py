@@ -153,10 +153,12 @@ def main() -> None:
             results.setdefault(method, []).append(r)
             print(f"{method:8s} seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in r.items()))
     print(
-        f"\nmean over seeds {args.seeds} (population {args.population}, {args.epochs} epochs per run)"
+        f"\nmean over seeds {args.seeds} (population {args.population}, "
+        f"{args.epochs} epochs per run)"
     )
     print(
-        f"{'method':8s} {'val acc':>8s} {'± sd':>6s} {'test acc':>9s} {'± sd':>6s} {'epochs':>7s} {'seconds':>8s}"
+        f"{'method':8s} {'val acc':>8s} {'± sd':>6s} {'test acc':>9s} {'± sd':>6s} "
+        f"{'epochs':>7s} {'seconds':>8s}"
     )
     summary = {}
     for method, rs in results.items():
