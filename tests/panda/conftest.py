@@ -1,17 +1,15 @@
-"""Fixtures of the panda tests: one torch thread, fixed seeds, a small digits set, and a
-fixed small configuration of the default dense space."""
+"""Fixtures of the panda tests (the toolkit tests' own) and a fixed small configuration of
+the default dense space."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pytest
-import torch
-from sklearn.datasets import load_digits
-from sklearn.preprocessing import StandardScaler
+from tests.integrations.torch.conftest import _one_thread_and_seeded, digits  # noqa: F401
+from tunesmith.integrations.torch import DenseHyperModel
 
-from tunesmith.integrations.torch import Data, DenseHyperModel
+# The fixtures above are the toolkit tests' own: one torch thread and fixed seeds, and 600
+# digits for training and 300 for validation.
 
 #: One configuration of the dense space below, so a test knows what trains.
 VALUES: dict[str, Any] = {
@@ -40,19 +38,3 @@ def dense_model() -> DenseHyperModel:
         max_units=64,
         max_layers=2,
     )
-
-
-@pytest.fixture(autouse=True)
-def _one_thread_and_seeded() -> None:
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-
-
-@pytest.fixture(scope="session")
-def digits() -> Data:
-    """400 digits for training and 200 for validation, standardized on the training part."""
-    x, y = load_digits(return_X_y=True)
-    order = np.random.default_rng(0).permutation(len(x))[:600]
-    x, y = x[order], y[order]
-    scaler = StandardScaler().fit(x[:400])
-    return Data.from_arrays(scaler.transform(x[:400]), y[:400], scaler.transform(x[400:]), y[400:])

@@ -16,14 +16,22 @@ from tunesmith.trial import TrialState
 from .conftest import VALUES, dense_model
 
 
-def _tuner(tmp_path: Path) -> tunesmith.Tuner:
-    return tunesmith.Tuner(
+def _tuner(tmp_path: Path, **values: object) -> tunesmith.Tuner:
+    """A study whose first trial has VALUES (with ``values`` changed)."""
+    tuner = tunesmith.Tuner(
         "val_accuracy",
         oracle=tunesmith.RandomSearch(),
         storage=f"sqlite:///{tmp_path / 'study.db'}",
         study="panda",
         seed=0,
     )
+    tuner.enqueue({**VALUES, **values})
+    return tuner
+
+
+def _started(tmp_path: Path, **values: object) -> tuple[tunesmith.Tuner, tunesmith.RunningTrial]:
+    tuner = _tuner(tmp_path, **values)
+    return tuner, tuner.ask()
 
 
 def _fit(trial: tunesmith.RunningTrial, digits: Data, epochs: int, **options: object) -> float:
@@ -39,9 +47,7 @@ class TestChangeMidRun:
     def test_applied_at_the_next_step_and_kept_as_a_schedule(
         self, tmp_path: Path, digits: Data
     ) -> None:
-        tuner = _tuner(tmp_path)
-        tuner.enqueue(VALUES)
-        trial = tuner.ask()
+        tuner, trial = _started(tmp_path)
         _fit(trial, digits, 3, keep_checkpoints=10)  # steps 0..2, then a pause
         request_change(tuner.storage, "panda", trial.number, {"learning_rate": 0.002})
         _fit(trial, digits, 6, resume=True)  # goes on from step 3
@@ -57,9 +63,7 @@ class TestChangeMidRun:
     def test_batch_size_and_dropout_change_the_live_run(
         self, tmp_path: Path, digits: Data
     ) -> None:
-        tuner = _tuner(tmp_path)
-        tuner.enqueue({**VALUES, "dropout": 0.2})
-        trial = tuner.ask()
+        tuner, trial = _started(tmp_path, dropout=0.2)
         _fit(trial, digits, 1)
         request_change(tuner.storage, "panda", trial.number, {"batch_size": 128, "dropout": 0.0})
         _fit(trial, digits, 2, resume=True)
@@ -80,9 +84,7 @@ class TestRefused:
     def test_out_of_range_and_unchangeable_are_refused_and_nothing_is_stored(
         self, tmp_path: Path, digits: Data
     ) -> None:
-        tuner = _tuner(tmp_path)
-        tuner.enqueue(VALUES)
-        trial = tuner.ask()
+        tuner, trial = _started(tmp_path)
         _fit(trial, digits, 1)
         s = tuner.storage
         with pytest.raises(
@@ -104,7 +106,6 @@ class TestRefused:
         self, tmp_path: Path, digits: Data
     ) -> None:
         tuner = _tuner(tmp_path)
-        tuner.enqueue(VALUES)
         trial = tuner.ask()  # running, but its loop has declared nothing yet
         request_change(tuner.storage, "panda", trial.number, {"layers": 2})
         _fit(trial, digits, 2)
@@ -129,7 +130,6 @@ class TestFork:
         self, tmp_path: Path, digits: Data
     ) -> None:
         tuner = _tuner(tmp_path)
-        tuner.enqueue(VALUES)
         fn = dense_model().objective(
             digits, epochs=5, patience=None, device="cpu", keep_checkpoints=5
         )
@@ -150,7 +150,6 @@ class TestFork:
         self, tmp_path: Path, digits: Data
     ) -> None:
         tuner = _tuner(tmp_path)
-        tuner.enqueue(VALUES)
         fn = dense_model().objective(digits, epochs=3, patience=None, device="cpu")
         tuner.search(fn, max_trials=1, progress=False)
         s = tuner.storage
