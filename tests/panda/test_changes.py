@@ -11,7 +11,7 @@ import tunesmith
 from tunesmith.exceptions import ChangeRefusedError
 from tunesmith.integrations.torch import Data, train
 from tunesmith.panda import fork_trial, lineage, parse_assignments, request_change, values_at
-from tunesmith.trial import TrialState
+from tunesmith.trial import TrialState, utcnow
 
 from .conftest import VALUES, dense_model
 
@@ -163,3 +163,24 @@ class TestFork:
         failed = s.get_trial("panda", fork.number)
         assert failed.state is TrialState.FAILED
         assert "checkpoints at steps [2], got step=0" in failed.error
+
+    def test_a_fork_whose_worker_died_is_retried_from_the_fork_step(
+        self, tmp_path: Path, digits: Data
+    ) -> None:
+        tuner = _tuner(tmp_path)
+        fn = dense_model().objective(
+            digits, epochs=4, patience=None, device="cpu", keep_checkpoints=5
+        )
+        tuner.search(fn, max_trials=1, progress=False)
+        s = tuner.storage
+        fork = fork_trial(s, "panda", 0, step=1, values={"learning_rate": 0.001})
+        s.claim_trial("panda", "lost-host:1:x")  # its worker dies before any checkpoint
+        s.fail_stale_trials(
+            "panda", stale_before=utcnow(), dead_workers={"lost-host:1:x"}, max_retries=1
+        )
+        tuner.search(fn, max_trials=2, progress=False)  # runs the retry, creates nothing
+        retry = s.list_trials("panda")[-1]
+        assert retry.parent == fork.number and retry.attrs["retry_of"] == fork.number
+        assert retry.state is TrialState.COMPLETED
+        assert [r.step for r in retry.reports] == [2, 3]
+        assert [r.metrics["learning_rate"] for r in retry.reports] == pytest.approx([0.001] * 2)

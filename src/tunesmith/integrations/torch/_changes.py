@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from tunesmith.execution._changes import FORK_ATTR
+from tunesmith.integrations.torch._checkpoint import Checkpoint
 
 if TYPE_CHECKING:
     from tunesmith.execution import RunningTrial
@@ -112,16 +113,21 @@ class Origin:
 
 
 def origin(trial: RunningTrial, record: Trial) -> Origin | None:
-    """The checkpoint a fork (``fork`` attribute) or a retry of a trial whose worker died
-    (``retry_of``) starts from: its parent's folder; None for a fresh run."""
+    """The checkpoint a run starts from: a retry of a trial whose worker died
+    (``retry_of``) from that trial's latest checkpoint; a fork (``fork`` attribute), or a
+    retry of a fork that died before its first checkpoint, from the forked trial's
+    checkpoint at the fork's step; None for a fresh run."""
     if record.parent is None:
         return None
-    folder = trial.directory.parent / f"trial-{record.parent}"
+    root = trial.directory.parent
+    if "retry_of" in record.attrs:
+        folder = root / f"trial-{record.parent}"
+        if Checkpoint(folder).latest() is not None:
+            return Origin(folder, None, f"retry of trial {record.parent}")
     fork = record.attrs.get(FORK_ATTR)
     if fork is not None:
-        return Origin(folder, int(fork["step"]), f"fork of trial {record.parent}")
-    if "retry_of" in record.attrs:
-        return Origin(folder, None, f"retry of trial {record.parent}")
+        folder = root / f"trial-{fork['trial']}"
+        return Origin(folder, int(fork["step"]), f"fork of trial {fork['trial']}")
     return None
 
 
