@@ -204,27 +204,16 @@ WORKER_OBJECTIVE = textwrap.dedent(
 
 
 def test_tunesmith_worker_processes_join_a_postgres_study(
-    postgres,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    postgres, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     url = postgres.create_database()
     Tuner("loss", oracle=RandomSearch(), storage=url, study="w", seed=3)
     (tmp_path / "obj.py").write_text(WORKER_OBJECTIVE)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    cmd = [
-        sys.executable,
-        "-m",
-        "tunesmith.cli",
-        "worker",
-        "--storage",
-        url,
-        "--study",
-        "w",
-        "--max-trials",
-        "10",
-        f"{tmp_path / 'obj.py'}:objective",
-    ]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    cmd = [sys.executable, "-m", "tunesmith.cli", "worker", "--storage", url, "--study", "w",
+           "--max-trials", "10", f"{tmp_path / 'obj.py'}:objective"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     trials = SQLStorage(url).list_trials("w")
