@@ -100,7 +100,7 @@ def check_change(
                 f"{where}: {name} is not defined in the study's space, got {name}={value!r}."
             )
         try:
-            checked[name] = space[name].validate(value, name)  # type: ignore[call-arg]
+            checked[name] = space[name].validate(value, name)  # type: ignore[call-arg, unused-ignore]
         except InvalidSpaceError as e:
             raise ChangeRefusedError(f"{where}: {e} The trial goes on unchanged.") from None
     return checked
@@ -266,7 +266,7 @@ def fork_trial(
         FORK_ATTR: {"trial": number, "step": step, "changed": checked},
         CHANGEABLE_ATTR: list(parent.attrs.get(CHANGEABLE_ATTR, [])),
     }
-    return storage.create_trial(  # type: ignore[return-value]
+    return storage.create_trial(  # type: ignore[return-value, unused-ignore]
         study,
         state=TrialState.WAITING,
         values={**values_at(parent, step), **checked},

@@ -186,7 +186,7 @@ class PopulationBasedTraining:
                 if member in planned:
                     continue
                 queued.append(
-                    storage.create_trial(  # type: ignore[arg-type]
+                    storage.create_trial(  # type: ignore[arg-type, unused-ignore]
                         study,
                         state=TrialState.WAITING,
                         values=values,
