@@ -174,7 +174,15 @@ class ChangeFeed:
         record = running.record()
         self._handled = {c.get("request") for c in record.attrs.get(SCHEDULE_ATTR, [])}
         self._handled |= {c.get("request") for c in record.attrs.get(REFUSED_ATTR, [])}
-        self.current: dict[str, Value] = {**running.hp.values, **values_at(record, 2**62)}
+        # every change scheduled so far (a retry inherits its dead trial's schedule)
+        self._applied: dict[str, Value] = {}
+        for change in record.attrs.get(SCHEDULE_ATTR, []):
+            self._applied.update(change["values"])
+
+    @property
+    def current(self) -> dict[str, Value]:
+        """The values in force: the trial's, with every accepted change applied."""
+        return {**self._running.hp.values, **self._applied}
 
     def declare(self, names: Iterable[str]) -> None:
         names = sorted(set(names))
@@ -216,7 +224,7 @@ class ChangeFeed:
             }
             running.storage.append_trial_attr(running.study, running.number, SCHEDULE_ATTR, entry)
             applied.update(checked)
-        self.current.update(applied)
+        self._applied.update(applied)
         return applied
 
 
