@@ -4,6 +4,7 @@ as a schedule; refused when out of range or not changeable; forks and their line
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,15 +126,24 @@ class TestRefused:
             parse_assignments(["lr"])
 
 
+def _trained(
+    tmp_path: Path, digits: Data, epochs: int, keep: int = 1
+) -> tuple[tunesmith.Tuner, Any]:
+    """A study whose trial 0 (VALUES) trained ``epochs`` epochs, keeping ``keep``
+    checkpoints; and the objective that runs its forks."""
+    tuner = _tuner(tmp_path)
+    fn = dense_model().objective(
+        digits, epochs=epochs, patience=None, device="cpu", keep_checkpoints=keep
+    )
+    tuner.search(fn, max_trials=1, progress=False)
+    return tuner, fn
+
+
 class TestFork:
     def test_fork_goes_on_from_the_checkpoint_with_new_values(
         self, tmp_path: Path, digits: Data
     ) -> None:
-        tuner = _tuner(tmp_path)
-        fn = dense_model().objective(
-            digits, epochs=5, patience=None, device="cpu", keep_checkpoints=5
-        )
-        tuner.search(fn, max_trials=1, progress=False)
+        tuner, fn = _trained(tmp_path, digits, 5, keep=5)
         s = tuner.storage
         fork = fork_trial(s, "panda", 0, step=2, values={"learning_rate": 0.001})
         assert fork.state is TrialState.WAITING and fork.parent == 0
@@ -149,9 +159,7 @@ class TestFork:
     def test_fork_refuses_what_a_checkpoint_cannot_take(
         self, tmp_path: Path, digits: Data
     ) -> None:
-        tuner = _tuner(tmp_path)
-        fn = dense_model().objective(digits, epochs=3, patience=None, device="cpu")
-        tuner.search(fn, max_trials=1, progress=False)
+        tuner, fn = _trained(tmp_path, digits, 3)
         s = tuner.storage
         with pytest.raises(ChangeRefusedError, match="got units=64"):
             fork_trial(s, "panda", 0, step=1, values={"units": 64})
@@ -167,11 +175,7 @@ class TestFork:
     def test_a_fork_whose_worker_died_is_retried_from_the_fork_step(
         self, tmp_path: Path, digits: Data
     ) -> None:
-        tuner = _tuner(tmp_path)
-        fn = dense_model().objective(
-            digits, epochs=4, patience=None, device="cpu", keep_checkpoints=5
-        )
-        tuner.search(fn, max_trials=1, progress=False)
+        tuner, fn = _trained(tmp_path, digits, 4, keep=5)
         s = tuner.storage
         fork = fork_trial(s, "panda", 0, step=1, values={"learning_rate": 0.001})
         s.claim_trial("panda", "lost-host:1:x")  # its worker dies before any checkpoint
