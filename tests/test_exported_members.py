@@ -18,6 +18,7 @@ import tunesmith
         "tunesmith.storage",
         "tunesmith.execution",
         "tunesmith.analysis",
+        "tunesmith.panda",
         "tunesmith.testing",
     ],
 )

@@ -231,5 +231,121 @@ def worker(
     click.echo(f"worker {result.worker}: {result.n_trials} trials, {result.n_failed} failed")
 
 
+@main.command(name="set")
+@_storage_option
+@_study_option
+@click.option("--trial", "number", type=int, required=True, help="The running trial.")
+@click.argument("changes", nargs=-1, required=True)
+def set_(storage: str, study: str, number: int, changes: tuple[str, ...]) -> None:
+    """Changes hyperparameters of a running trial (name=value ...) from its next step on.
+
+    Only what its training loop declared changeable (learning rate, momentum, weight decay,
+    dropout, batch size) and within the declared range; the change is kept in the trial's
+    schedule.
+    """
+    from tunesmith.panda import parse_assignments, request_change
+
+    request = request_change(get_storage(storage), study, number, parse_assignments(changes))
+    shown = ", ".join(f"{k}={v!r}" for k, v in request["values"].items())
+    click.echo(f"trial {number}: {shown} asked; applied at its next step boundary.")
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.option("--trial", "number", type=int, required=True, help="The trial to fork.")
+@click.option("--step", type=int, required=True, help="The checkpointed step to start from.")
+@click.argument("changes", nargs=-1)
+def fork(storage: str, study: str, number: int, step: int, changes: tuple[str, ...]) -> None:
+    """Queues a new trial that goes on from TRIAL's checkpoint at STEP, with name=value
+    changes; a worker runs it (tunesmith babysit --run, tunesmith worker)."""
+    from tunesmith.panda import fork_trial, parse_assignments
+
+    t = fork_trial(
+        get_storage(storage), study, number, step=step, values=parse_assignments(changes)
+    )
+    changed = ", ".join(f"{k}={v!r}" for k, v in t.attrs["fork"]["changed"].items())
+    click.echo(
+        f"trial {t.number} forks trial {number} at step {step}"
+        f"{' with ' + changed if changed else ''}; it waits for a worker: tunesmith babysit "
+        f"--study {study} --run module:function"
+    )
+
+
+@main.command()
+@_storage_option
+@_study_option
+@click.option("--trial", "number", type=int, help="The trial to watch [default: the newest].")
+@click.option(
+    "--run",
+    "run_target",
+    help="module:function: run a trial of this objective here while watching it (a queued "
+    "fork or retry first, else a new one). Ctrl-C pauses it; --run again resumes it from "
+    "its last checkpoint.",
+)
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between refreshes.")
+@click.option(
+    "--once", is_flag=True, help="Print the view once and exit (with --run: at the end)."
+)
+def babysit(
+    storage: str,
+    study: str,
+    number: int | None,
+    run_target: str | None,
+    interval: float,
+    once: bool,
+) -> None:
+    """Watches one trial as it trains: curves so far, learning rate, changes, diagnostics,
+    time left. Change it from another terminal with tunesmith set."""
+    import threading
+    import time
+
+    from rich.live import Live
+
+    from tunesmith.panda import render, watch_data
+
+    s = get_storage(storage)
+    thread = None
+    if run_target is not None:
+        if number is not None:
+            raise click.UsageError("give --trial (to watch) or --run (to run one), not both.")
+        fn = _load(run_target, "--run")
+        from tunesmith.tuner import Tuner
+
+        # the tuner's runner: the study's oracle and seed, and its trials' folder
+        runner = Tuner(s.load_study(study).objective, storage=s, study=study).runner
+        running = runner.start_trial()
+        if running is None:  # pragma: no cover - start_trial without a limit always starts
+            raise click.ClickException("no trial could start.")
+        number = running.number
+
+        def run() -> None:
+            try:
+                runner.finish(running, fn(running))
+            except Exception as e:  # noqa: BLE001 - the objective's failure is the trial's
+                runner.finish(running, error=e)
+
+        thread = threading.Thread(target=run, name="babysit-trial", daemon=True)
+        thread.start()
+    elif number is None:
+        trials = s.list_trials(study)
+        if not trials:
+            raise click.ClickException(f"study {study!r} has no trial yet; start one with --run.")
+        running_ = [t for t in trials if t.state is TrialState.RUNNING]
+        number = (running_ or trials)[-1].number
+    if once:  # one frame: with --run, once the trial has ended
+        if thread is not None:
+            thread.join()
+        Console().print(render(watch_data(s, study, number)))
+        return
+    with Live(render(watch_data(s, study, number)), auto_refresh=False) as live:
+        while True:
+            data = watch_data(s, study, number)
+            live.update(render(data), refresh=True)
+            if data.trial.state.is_finished and (thread is None or not thread.is_alive()):
+                break
+            time.sleep(interval)
+
+
 if __name__ == "__main__":
     sys.exit(main())

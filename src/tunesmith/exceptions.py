@@ -6,6 +6,7 @@ can catch either::
     TunesmithError
     ├── InvalidSpaceError (ValueError)          a bad hyperparameter definition or value
     ├── InvalidArgumentError (ValueError)       a bad argument to a tuner, oracle or storage
+    ├── ChangeRefusedError (ValueError)         a mid-run change the trial cannot take
     ├── SearchSpaceExhausted                    the oracle has no configuration left to try
     ├── TooManyFailedTrials (RuntimeError)      the objective keeps failing: the search stops
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
@@ -35,6 +36,11 @@ class InvalidSpaceError(TunesmithError, ValueError):
 
 class InvalidArgumentError(TunesmithError, ValueError):
     """An argument to a tuner, oracle, scheduler or storage is not valid."""
+
+
+class ChangeRefusedError(TunesmithError, ValueError):
+    """A hyperparameter change asked of a trial mid-run (or for a fork) that it cannot take:
+    the parameter cannot change while training, or the value is outside its range."""
 
 
 class SearchSpaceExhausted(TunesmithError):

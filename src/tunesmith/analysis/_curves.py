@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from tunesmith.analysis._snapshot import Snapshot
+from tunesmith.execution._changes import SCHEDULE_ATTR
 from tunesmith.trial import Objective
 
 
@@ -20,12 +21,20 @@ class Curve:
             early by a scheduler), ``"failed"`` or ``"waiting"``.
         steps: The steps it reported at, ascending.
         values: The objective's value at each step.
+        changes: Hyperparameter changes made while it trained (``tunesmith set``,
+            population-based training), as (step, "name=value, ...") from its schedule.
     """
 
     number: int
     state: str
     steps: np.ndarray
     values: np.ndarray
+    changes: tuple[tuple[int, str], ...] = ()
+
+    def value_at(self, step: int) -> float:
+        """The reported value at ``step``, or the last one before it (NaN if none)."""
+        i = int(np.searchsorted(self.steps, step, side="right")) - 1
+        return float(self.values[i]) if i >= 0 else float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +50,10 @@ class CurvesData:
     objective: Objective
     curves: tuple[Curve, ...]
     best_number: int | None
+
+    def changes(self) -> list[tuple[Curve, int, str]]:
+        """Every mid-run change: (the trial's curve, from which step, what changed)."""
+        return [(c, step, what) for c in self.curves for step, what in c.changes]
 
     def by_state(self) -> dict[str, list[Curve]]:
         """The curves grouped by state, in a fixed order (completed, stopped, running,
@@ -80,8 +93,24 @@ def curves_data(snapshot: Snapshot) -> CurvesData:
         if not points:
             continue
         steps, values = zip(*points, strict=True)
+        changes = tuple(
+            (
+                int(c["step"]),
+                ", ".join(
+                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in c["values"].items()
+                ),
+            )
+            for c in t.attrs.get(SCHEDULE_ATTR, [])
+        )
         curves.append(
-            Curve(t.number, t.state.value, np.array(steps), np.array(values, dtype=float))
+            Curve(
+                t.number,
+                t.state.value,
+                np.array(steps),
+                np.array(values, dtype=float),
+                changes,
+            )
         )
     best = snapshot.best
     return CurvesData(snapshot.study.objective, tuple(curves), best.number if best else None)

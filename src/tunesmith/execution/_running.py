@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
 from collections.abc import Callable, Mapping
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.execution._changes import ChangeFeed
 from tunesmith.space import HyperParameters, SearchSpace, Value
 
 if TYPE_CHECKING:
@@ -172,6 +174,27 @@ class RunningTrial:
         path = root / f"trial-{number}"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    # -- mid-run changes (execution/_changes.py) ------------------------------------------
+    def changeable(self, *names: str) -> None:
+        """Declares the hyperparameters this training loop can change mid-run (learning
+        rate, momentum, weight decay, dropout, batch size ...); a change of any other is
+        refused. Call it once the names are defined."""
+        self._changes.declare(names)
+
+    def poll_changes(self, step: int) -> dict[str, Value]:
+        """At a step boundary: the changes asked for since the last call, now in force
+        from ``step`` on (recorded in the trial's ``schedule``); empty when none."""
+        return self._changes.poll(step)
+
+    @property
+    def current_values(self) -> dict[str, Value]:
+        """The values in force now: ``values`` with every accepted change applied."""
+        return dict(self._changes.current)
+
+    @functools.cached_property
+    def _changes(self) -> ChangeFeed:
+        return ChangeFeed(self)
 
     def record(self) -> Trial:
         """The trial as the storage holds it now."""

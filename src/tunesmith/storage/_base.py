@@ -8,7 +8,8 @@ The verbs, in the order a worker uses them:
 
 1. ``create_study`` / ``load_study``; ``update_space`` when define-by-run code met new names.
 2. ``claim_trial`` (an enqueued WAITING trial) or ``create_trial`` (a new RUNNING one).
-3. ``set_trial_values``, ``report`` per step, ``heartbeat`` while it runs.
+3. ``set_trial_values``, ``report`` per step, ``heartbeat`` while it runs;
+   ``set_trial_attrs`` and ``append_trial_attr`` (a change requested mid-run) at any time.
 4. ``finish_trial`` with its final state, once: a finished trial never changes again.
 5. ``fail_stale_trials`` marks FAILED the running trials whose worker died.
 
@@ -121,6 +122,16 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def set_trial_attrs(self, study: str, number: int, attrs: Mapping[str, Any]) -> Trial:
         """Merges ``attrs`` into the trial's attributes (allowed in any state)."""
+
+    @abc.abstractmethod
+    def append_trial_attr(self, study: str, number: int, key: str, item: Any) -> Trial:
+        """Appends ``item`` to the list held in attribute ``key`` (created if absent), in
+        any state, and returns the trial.
+
+        One transaction: items appended at once by several processes are all kept (a read,
+        then ``set_trial_attrs``, would lose one of them). Raises InvalidArgumentError if
+        ``key`` holds something other than a list, or ``item`` is not JSON-serializable.
+        """
 
     @abc.abstractmethod
     def report(

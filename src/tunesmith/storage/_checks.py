@@ -105,6 +105,24 @@ def json_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
     return dict(attrs)
 
 
+def appended(attrs: Mapping[str, Any], key: str, item: Any) -> dict[str, Any]:
+    """``attrs`` with ``item`` (a JSON copy) appended to the list at ``key``."""
+    current = attrs.get(key, [])
+    if not isinstance(current, list):
+        raise InvalidArgumentError(
+            f"append_trial_attr: attribute {key!r} must hold a list to append to, got "
+            f"{key}={current!r}. Use another key, or set_trial_attrs to replace it."
+        )
+    try:
+        copy = json.loads(json.dumps(item, allow_nan=True))
+    except (TypeError, ValueError) as e:
+        raise InvalidArgumentError(
+            f"trial attributes must be JSON-serializable, got {key}={item!r} ({e}). "
+            "Store numbers, strings, lists and dicts."
+        ) from None
+    return {**attrs, key: [*current, copy]}
+
+
 def is_stale(trial: Trial, stale_before: datetime.datetime, dead_workers: Collection[str]) -> bool:
     if trial.state is not TrialState.RUNNING:
         return False

@@ -220,6 +220,11 @@ class InMemoryStorage(Storage):
             trial = self._get(self._data(study), study, number)
             return self._replace(study, number, attrs={**trial.attrs, **_checks.json_attrs(attrs)})
 
+    def append_trial_attr(self, study: str, number: int, key: str, item: Any) -> Trial:
+        with self._lock:
+            trial = self._get(self._data(study), study, number)
+            return self._replace(study, number, attrs=_checks.appended(trial.attrs, key, item))
+
     def report(
         self,
         study: str,

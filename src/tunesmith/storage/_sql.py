@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import weakref
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -481,10 +481,27 @@ class SQLStorage(Storage):
 
     def set_trial_attrs(self, study: str, number: int, attrs: Mapping[str, Any]) -> Trial:
         attrs = _checks.json_attrs(attrs)
+        return self._edit_attrs(study, number, lambda old: {**old, **attrs})
+
+    def append_trial_attr(self, study: str, number: int, key: str, item: Any) -> Trial:
+        return self._edit_attrs(study, number, lambda old: _checks.appended(old, key, item))
+
+    def _edit_attrs(
+        self, study: str, number: int, edit: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> Trial:
+        """Rewrites a trial's attrs in one transaction, the row locked (PostgreSQL) or the
+        database (SQLite's BEGIN IMMEDIATE) so that concurrent edits queue."""
         with self._tx() as conn:
             study_id = self._study_id(conn, study)
-            row = self._trial_row(conn, study_id, study, number)
-            merged = {**json.loads(row.attrs), **attrs}
+            query = sa.select(S.trials).where(
+                S.trials.c.study_id == study_id, S.trials.c.number == number
+            )
+            if not self._is_sqlite:
+                query = query.with_for_update()
+            row = conn.execute(query).first()
+            if row is None:
+                raise TrialNotFoundError(_checks.trial_not_found(study, number))
+            merged = edit(json.loads(row.attrs))
             conn.execute(
                 sa.update(S.trials).where(S.trials.c.id == row.id).values(attrs=json.dumps(merged))
             )

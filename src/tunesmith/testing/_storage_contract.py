@@ -222,6 +222,28 @@ class StorageContract:
         with pytest.raises(InvalidArgumentError, match="JSON-serializable"):
             storage.set_trial_attrs(study, t.number, {"c": object()})
 
+    def test_append_attr_keeps_concurrent_items(self, storage: Storage, study: str) -> None:
+        t = storage.create_trial(study, attrs={"a": 1})
+        storage.finish_trial(study, t.number, TrialState.COMPLETED, value=1.0)
+
+        def append(i: int) -> None:
+            storage.append_trial_attr(study, t.number, "log", {"i": i})
+
+        threads = [threading.Thread(target=append, args=(i,)) for i in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        attrs = storage.get_trial(study, t.number).attrs
+        assert sorted(item["i"] for item in attrs["log"]) == list(range(8))
+        assert attrs["a"] == 1
+        with pytest.raises(InvalidArgumentError, match="must hold a list"):
+            storage.append_trial_attr(study, t.number, "a", 2)
+        with pytest.raises(InvalidArgumentError, match="JSON-serializable"):
+            storage.append_trial_attr(study, t.number, "log", object())
+        with pytest.raises(TrialNotFoundError):
+            storage.append_trial_attr(study, 99, "log", 1)
+
     def test_set_values_of_a_running_trial(self, storage: Storage, study: str) -> None:
         t = storage.create_trial(study)
         t2 = storage.set_trial_values(study, t.number, {"lr": 0.05}, seed=11)

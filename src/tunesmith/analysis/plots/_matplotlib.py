@@ -142,6 +142,17 @@ def curves_figure(data: CurvesData) -> Any:
         ax.plot(
             best.steps, best.values, color=BEST_COLOR, linewidth=2, label=f"best: {best.number}"
         )
+    changes = data.changes()
+    if changes:
+        ax.scatter(
+            [step for _, step, _ in changes],
+            [c.value_at(step) for c, step, _ in changes],
+            marker="^",
+            s=30,
+            color="black",
+            label="hyperparameter changed",
+            zorder=3,
+        )
     _finish(ax, f"Learning curves: {len(data.curves)} trials", "step", data.objective.name)
     return fig
 

@@ -182,6 +182,19 @@ def curves_figure(data: CurvesData) -> Any:
                 name=f"best: trial {best.number}",
             )
         )
+    changes = data.changes()
+    if changes:
+        traces.append(
+            go.Scatter(
+                x=[step for _, step, _ in changes],
+                y=[c.value_at(step) for c, step, _ in changes],
+                text=[f"trial {c.number} from step {step}: {what}" for c, step, what in changes],
+                mode="markers",
+                marker={"symbol": "triangle-up", "size": 9, "color": "black"},
+                name="hyperparameter changed",
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     title = f"Learning curves: {len(data.curves)} trials"
     return go.Figure(traces, _xy_layout(title, "step", data.objective.name))
 

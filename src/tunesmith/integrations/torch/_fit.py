@@ -11,6 +11,12 @@ import torch
 from torch import nn
 
 from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
+from tunesmith.integrations.torch._changes import (
+    apply_values,
+    declare_changeable,
+    missing_checkpoint,
+    origin,
+)
 from tunesmith.integrations.torch._checkpoint import Checkpoint
 from tunesmith.integrations.torch._data import Data, batches
 from tunesmith.integrations.torch._diagnostics import Diagnostics, measure
@@ -218,8 +224,17 @@ def train(
             comes back from the checkpoint: a cosine decay keeps the length it started with.
         resume_from: A folder of another run's checkpoints to continue from; its latest
             checkpoint is loaded. By default a trial that a scheduler promoted to a larger
-            budget continues from its parent's folder (``trial.parent_directory``).
-        keep_checkpoints: Step checkpoints kept in the trial's folder.
+            budget (Hyperband, ASHA) continues from its parent's latest checkpoint.
+        keep_checkpoints: Step checkpoints kept in the trial's folder (keep more to fork
+            from earlier steps: ``tunesmith fork``).
+
+    Mid-run changes: the defined hyperparameters among ``learning_rate``, ``beta_1``,
+    ``rho``, ``momentum``, ``weight_decay``, ``dropout`` and ``batch_size`` are declared
+    changeable; changes asked for while it trains (``tunesmith set``, population-based
+    training) are applied at the start of the next epoch and kept in the trial's
+    ``schedule``. A forked trial (``tunesmith fork``) starts from its parent's checkpoint at
+    the fork's step, and a retry of a trial whose worker died from its latest checkpoint.
+    A trial's ``budget`` (epochs) caps ``epochs``.
 
     Returns:
         The best value, where its weights are, and the run's history.
@@ -286,20 +301,31 @@ def train(
     ckpt = Checkpoint(trial.directory, keep=keep_checkpoints)
     state: dict[str, Any] = {"best": None, "best_epoch": -1, "wait": 0}
     start = 0
-    if resume_from is None and getattr(trial, "parent_directory", None) is not None:
-        # A scheduler's promotion (Hyperband, ASHA): continue the parent's run from its
-        # checkpoint, model, optimizer and RNG included, up to this trial's budget.
-        resume_from = trial.parent_directory
+    record = trial.record()
+    if record.budget is not None:  # a scheduler's (or a population's) budget, in epochs
+        epochs = min(epochs, int(record.budget))
+    trial.set_attr("epochs", epochs)
+    changeable = declare_changeable(trial)
     source = Checkpoint(resume_from) if resume_from is not None else ckpt
+    at: int | None = None
+    start_from = origin(trial, record) if resume_from is None else None
+    if start_from is not None:  # a fork or a retry: go on from the parent's checkpoint
+        source, at, resume = Checkpoint(start_from.directory), start_from.step, True
+        if at is not None and at not in source.steps():
+            raise missing_checkpoint(start_from, source.steps())
     if (resume or resume_from is not None) and source.latest() is not None:
-        restored = source.restore(model=model, optimizer=optimizer, scheduler=scheduler)
+        restored = source.restore(model=model, optimizer=optimizer, scheduler=scheduler, step=at)
         generator.set_state(restored.extra["generator"].cpu())  # map_location moved it
         state = {k: restored.extra[k] for k in state}
         start = restored.step + 1
-        if source is not ckpt and source.best_path.exists():
+        if at is not None:  # a fork: its best is its own (the parent's may lie past `at`)
+            state = {"best": None, "best_epoch": -1, "wait": 0}
+        elif source is not ckpt and source.best_path.exists():
             # carry the source's best weights over, so best.pt matches state["best"]
             ckpt.best_path.write_bytes(source.best_path.read_bytes())
 
+    if changeable:  # the values in force (a fork's, a retry's schedule) over the restored
+        spec = apply_values(trial.current_values, spec, model, optimizer, scheduler)
     history: list[dict[str, float]] = []
     diag: Diagnostics | None = None
     best_diag: Diagnostics | None = None
@@ -307,6 +333,10 @@ def train(
     epochs_run = start
     n_diag = min(diagnostics_examples, len(data.x_val))
     for epoch in range(start, epochs):
+        if changeable:  # changes asked for mid-run take effect from this epoch on
+            changed = trial.poll_changes(epoch)
+            if changed:
+                spec = apply_values(changed, spec, model, optimizer, scheduler)
         metrics = _train_epoch(
             model, loss_fn, data, optimizer, scheduler, spec.batch_size, generator
         )

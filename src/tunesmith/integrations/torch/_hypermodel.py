@@ -50,7 +50,7 @@ class HyperModel(abc.ABC):
         >>> best = tuner.search(Linear().objective(data, epochs=3, device="cpu"),
         ...                     max_trials=2, progress=False)
         >>> sorted(best.attrs)
-        ['best_epoch', 'checkpoint', 'diagnostics', 'learning_rate']
+        ['best_epoch', 'changeable', 'checkpoint', 'diagnostics', 'epochs', 'learning_rate']
     """
 
     def __init__(self, *, task: Task = "classification") -> None:
