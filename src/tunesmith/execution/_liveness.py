@@ -23,7 +23,14 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A killed process whose parent died too may linger as a zombie (where nothing reaps
+    # orphans, as in many containers): it answers signals, but it is dead.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 def dead_local_workers(workers: Iterable[str | None]) -> set[str]:
