@@ -7,6 +7,8 @@ Each method is a function ``run(problem, n_trials, seed) -> list of losses`` in 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import os
@@ -168,7 +170,7 @@ def keras_tuner_run(problem: Problem, n_trials: int, seed: int) -> list[float]:
     )
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         oracle._set_project_dir(tmp, "kt")
         losses = []
         for i in range(n_trials):

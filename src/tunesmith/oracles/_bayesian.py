@@ -172,6 +172,7 @@ class BayesianOptimization(Oracle):
         finished = sorted((t for t in history if t.state.is_finished), key=lambda t: t.number)
         done = enc.trial_rows(finished)
         running = enc.trial_rows(pending)
+        running = running[~np.all(np.isnan(running), axis=1)]
         raw = np.array(
             [objective.sort_key(t.value) if t.has_value else np.nan for t in finished]  # type: ignore[arg-type]
         )

@@ -13,7 +13,7 @@ def sobol(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
     m = max(1, int(np.ceil(np.log2(max(n, 2)))))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return scipy.stats.qmc.Sobol(d, scramble=True, seed=rng).random_base2(m)
+        return np.asarray(scipy.stats.qmc.Sobol(d, scramble=True, seed=rng).random_base2(m))
 
 
 def maximin_order(distances: np.ndarray) -> np.ndarray:

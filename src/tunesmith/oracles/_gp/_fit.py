@@ -86,7 +86,7 @@ class Layout:
         """The start of a fit with no better guess: the prior means, inside the bounds."""
         mean, _ = self.prior()
         lo, hi = np.array(self.bounds()).T
-        return np.clip(mean, lo, hi)
+        return np.asarray(np.clip(mean, lo, hi))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,4 +182,4 @@ def fit(
         value = float(result.fun)
         if math.isfinite(value) and value < best_value and np.all(np.isfinite(result.x)):
             best_theta, best_value = np.clip(result.x, lo, hi), value
-    return best_theta
+    return np.asarray(best_theta)

@@ -59,20 +59,20 @@ def numeric_sq_dist(a: Inputs, b: Inputs, s: np.ndarray) -> np.ndarray:
     za, ma, zb, mb = a.z, a.mask, b.z, b.mask
     r2 = (za * za * s) @ mb.T + ma @ (zb * zb * s).T - 2.0 * (za * s) @ zb.T
     r2 += (ma * s).sum(1)[:, None] + (mb * s).sum(1)[None, :] - 2.0 * (ma * s) @ mb.T
-    return r2
+    return np.asarray(r2)
 
 
 def categorical_dist(a: Inputs, b: Inputs, t_cols: np.ndarray, t_total: float) -> np.ndarray:
     """``Σ_c t_c [cat_c differs]``; ``t_cols`` repeats each ``t_c`` over its one-hot block."""
     if a.onehot.shape[1] == 0:
         return np.zeros((len(a), len(b)))
-    return t_total - (a.onehot * t_cols) @ b.onehot.T
+    return np.asarray(t_total - (a.onehot * t_cols) @ b.onehot.T)
 
 
 def sq_dist(a: Inputs, b: Inputs, s: np.ndarray, t_cols: np.ndarray, t_total: float) -> np.ndarray:
     """The full scaled squared distance, clipped at 0 against round-off."""
     r2 = numeric_sq_dist(a, b, s) + categorical_dist(a, b, t_cols, t_total)
-    return np.maximum(r2, 0.0)
+    return np.asarray(np.maximum(r2, 0.0))
 
 
 def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,6 +9,7 @@ ranks are used instead, which no outlier can move.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -47,18 +48,18 @@ def fit_yeo_johnson(y: np.ndarray) -> float:
     def neg_llf(lam: float) -> float:
         var = float(yeo_johnson(y, lam).var())
         if not var > 0 or not np.isfinite(var):
-            return np.inf
-        return 0.5 * n * np.log(var) - (lam - 1.0) * log_jac
+            return math.inf
+        return 0.5 * n * math.log(var) - (lam - 1.0) * log_jac
 
     result = scipy.optimize.minimize_scalar(neg_llf, bounds=(-3.0, 3.0), method="bounded")
-    return float(result.x)
+    return float(np.asarray(result.x))
 
 
 def _standardize(y: np.ndarray) -> np.ndarray | None:
     std = float(y.std())
     if not np.isfinite(std) or std <= 1e-12 * max(1.0, float(np.abs(y).max())):
         return None
-    return (y - y.mean()) / std
+    return np.asarray((y - y.mean()) / std)
 
 
 def transform_outputs(y: np.ndarray) -> np.ndarray | None:

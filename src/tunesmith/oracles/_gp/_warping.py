@@ -17,13 +17,13 @@ EPS = 1e-6
 def kumaraswamy(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The warped inputs ``w(x)``; ``a`` and ``b`` broadcast over the last axis."""
     c = np.clip(x, EPS, 1.0 - EPS)
-    return 1.0 - (1.0 - c**a) ** b
+    return np.asarray(1.0 - (1.0 - c**a) ** b)
 
 
 def kumaraswamy_inverse(w: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The ``x`` with ``kumaraswamy(x, a, b) == w`` (for ``w`` inside the warped range)."""
     c = np.clip(w, 0.0, 1.0)
-    return (1.0 - (1.0 - c) ** (1.0 / b)) ** (1.0 / a)
+    return np.asarray((1.0 - (1.0 - c) ** (1.0 / b)) ** (1.0 / a))
 
 
 def kumaraswamy_grads(
