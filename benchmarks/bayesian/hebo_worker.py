@@ -18,24 +18,27 @@ from hebo.optimizers.hebo import HEBO  # noqa: E402
 
 
 def main() -> None:
+    # The protocol owns the real stdout; anything HEBO or its libraries print goes to stderr.
+    out = sys.stdout
+    sys.stdout = sys.stderr
     torch.set_num_threads(1)
     setup = json.loads(sys.stdin.readline())
     np.random.seed(setup["seed"])
     torch.manual_seed(setup["seed"])
     space = DesignSpace().parse(setup["space"])
     opt = HEBO(space, rand_sample=None, scramble_seed=setup["seed"])
-    print(json.dumps({"ok": True}), flush=True)
+    print(json.dumps({"ok": True}), file=out, flush=True)
     last = None
     for line in sys.stdin:
         msg = json.loads(line)
         if msg["cmd"] == "suggest":
             last = opt.suggest(n_suggestions=1)
             row = last.iloc[0].to_dict()
-            out = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-            print(json.dumps({"params": out}), flush=True)
+            params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            print(json.dumps({"params": params}), file=out, flush=True)
         else:
             opt.observe(last, np.array([[msg["y"]]]))
-            print(json.dumps({"ok": True}), flush=True)
+            print(json.dumps({"ok": True}), file=out, flush=True)
 
 
 if __name__ == "__main__":
