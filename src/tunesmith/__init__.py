@@ -19,7 +19,7 @@ from tunesmith.exceptions import (
     TunesmithError,
 )
 from tunesmith.execution import RunningTrial
-from tunesmith.oracles import CoarseToFine, GridSearch, Oracle, RandomSearch
+from tunesmith.oracles import BayesianOptimization, CoarseToFine, GridSearch, Oracle, RandomSearch
 from tunesmith.space import (
     Boolean,
     Choice,
@@ -36,6 +36,7 @@ from tunesmith.trial import Objective, Trial, TrialState
 from tunesmith.tuner import Tuner
 
 __all__ = [
+    "BayesianOptimization",
     "Boolean",
     "Choice",
     "CoarseToFine",

@@ -5,11 +5,13 @@ from typing import Any
 
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.oracles._base import Oracle, Point
+from tunesmith.oracles._bayesian import BayesianOptimization
 from tunesmith.oracles._coarse_to_fine import CoarseToFine
 from tunesmith.oracles._grid import GridSearch, iter_grid
 from tunesmith.oracles._random import RandomSearch
 
 __all__ = [
+    "BayesianOptimization",
     "CoarseToFine",
     "GridSearch",
     "Oracle",

@@ -1,0 +1,408 @@
+"""BayesianOptimization: a Gaussian process with input warping, and log expected improvement."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import functools
+import hashlib
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.oracles._base import Oracle, Point, config_key, draw_new
+from tunesmith.oracles._gp._acquisition import log_ei, refine
+from tunesmith.oracles._gp._design import maximin_order, sobol
+from tunesmith.oracles._gp._encoding import Encoding
+from tunesmith.oracles._gp._fit import fit
+from tunesmith.oracles._gp._kernel import Inputs, sq_dist
+from tunesmith.oracles._gp._model import GaussianProcess
+from tunesmith.oracles._gp._transform import transform_outputs
+
+if TYPE_CHECKING:
+    from tunesmith.space import SearchSpace
+    from tunesmith.trial import Objective, Trial
+
+#: Configurations of a finite space scored one by one when there are at most this many.
+_ENUMERATE = 2048
+#: Trials near which local candidates are drawn, and the steps they are drawn with.
+_N_LOCAL_CENTRES = 5
+_LOCAL_STEPS = (0.02, 0.07, 0.2)
+#: Candidates refined by gradient.
+_N_REFINE = 4
+#: Fits are kept for this many histories.
+_CACHE_SIZE = 64
+
+
+def _anchors(limit: int, refit_below: int) -> list[int]:
+    """History sizes at which the hyperparameters are refitted from the previous anchor's
+    fit (and, while small, from the prior too). They grow by a fifth, then by half beyond
+    ``refit_below``, so a cold rebuild costs about as much as a few fits."""
+    out = [3]
+    while out[-1] < limit:
+        growth = 1.2 if out[-1] < refit_below else 1.5
+        out.append(max(out[-1] + 1, math.ceil(out[-1] * growth)))
+    return out
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """BLAS on one thread: the model's matrices are small, and a threaded BLAS spends more
+    time waking its threads than computing (several times slower on a busy machine)."""
+    return _blas_controller().limit(limits=1, user_api="blas")  # type: ignore[no-any-return]
+
+
+def _positive_int(name: str, value: Any, low: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InvalidArgumentError(
+            f"BayesianOptimization: {name} must be an integer >= {low}, got {name}={value!r}."
+        )
+
+
+class BayesianOptimization(Oracle):
+    """Bayesian optimization with a Gaussian process, for few, expensive trials.
+
+    The model works in the oracle's unit space, so a log learning rate is modelled on its
+    log scale:
+
+    - a Matérn 5/2 kernel with one length scale per parameter; an unordered choice compares
+      values by equality, and a parameter inactive under its condition adds nothing;
+    - Kumaraswamy input warping per numeric parameter, fitted with the kernel by maximizing
+      the marginal likelihood with priors (scipy L-BFGS-B, warm-started from the previous
+      fit);
+    - the objective standardized and Yeo-Johnson transformed (normal scores of the ranks
+      when that fails), failed trials taking the worst value seen;
+    - log expected improvement over scrambled Sobol candidates and candidates near the best
+      trials, the best few refined by gradient. Integers, steps and choices are scored at
+      the values they will take, and a configuration already tried or running is never
+      proposed while another exists.
+
+    The first ``n_initial`` trials (the enqueued ones included) fill the space: each is the
+    Sobol candidate farthest from those tried. Trials other workers are running count as
+    observed at the mean (a constant liar), so parallel workers spread out. Beyond
+    ``max_model_trials`` finished trials the model is fitted to the best half of them and
+    an even spread of the rest, and the hyperparameters are refitted only as the history
+    grows by a fifth, which bounds the cost of a suggestion.
+
+    Args:
+        n_initial: Trials before the model is used; by default the number of varying
+            parameters plus one.
+        n_candidates: Sobol candidates scored per suggestion (local ones come on top).
+        max_model_trials: Most trials the model is fitted to.
+        refit_below: Below this many trials the hyperparameters are refitted (warm) on
+            every suggestion.
+
+    Example:
+        >>> from tunesmith import Tuner
+        >>> from tunesmith.oracles import BayesianOptimization
+        >>> tuner = Tuner(objective="loss", oracle=BayesianOptimization(), seed=0)
+        >>> def f(trial):
+        ...     x = trial.hp.Float("x", -2.0, 2.0)
+        ...     y = trial.hp.Float("y", -2.0, 2.0)
+        ...     return (x - 0.5) ** 2 + (y + 0.25) ** 2
+        >>> best = tuner.search(f, max_trials=20, progress=False)
+        >>> best.value < 0.01
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        n_initial: int | None = None,
+        n_candidates: int = 512,
+        max_model_trials: int = 250,
+        refit_below: int = 150,
+    ) -> None:
+        if n_initial is not None:
+            _positive_int("n_initial", n_initial)
+        _positive_int("n_candidates", n_candidates, 16)
+        _positive_int("max_model_trials", max_model_trials, 10)
+        _positive_int("refit_below", refit_below, 0)
+        self.n_initial = n_initial
+        self.n_candidates = n_candidates
+        self.max_model_trials = max_model_trials
+        self.refit_below = refit_below
+        self._encodings: dict[tuple[Any, ...], Encoding] = {}
+        self._keys: dict[int, tuple[Any, Any]] = {}
+        self._fits: collections.OrderedDict[bytes, np.ndarray] = collections.OrderedDict()
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "oracle": "BayesianOptimization",
+            "n_initial": self.n_initial,
+            "n_candidates": self.n_candidates,
+            "max_model_trials": self.max_model_trials,
+            "refit_below": self.refit_below,
+        }
+
+    # -- the protocol ---------------------------------------------------------------------
+    def suggest(
+        self,
+        space: SearchSpace,
+        history: Sequence[Trial],
+        pending: Sequence[Trial],
+        *,
+        objective: Objective,
+        rng: np.random.Generator,
+    ) -> Point:
+        if not space.dimensions:
+            return {}
+        with _one_blas_thread():
+            return self._suggest(space, history, pending, objective, rng)
+
+    def _suggest(
+        self,
+        space: SearchSpace,
+        history: Sequence[Trial],
+        pending: Sequence[Trial],
+        objective: Objective,
+        rng: np.random.Generator,
+    ) -> Point:
+        enc = self._encoding(space)
+        seen = self._seen([*history, *pending])
+        finished = sorted((t for t in history if t.state.is_finished), key=lambda t: t.number)
+        done = enc.trial_rows(finished)
+        running = enc.trial_rows(pending)
+        running = running[~np.all(np.isnan(running), axis=1)]
+        raw = np.array(
+            [objective.sort_key(t.value) if t.has_value else np.nan for t in finished]  # type: ignore[arg-type]
+        )
+        n_initial = self.n_initial or enc.n_dims + 1
+        model = None
+        if len(history) + len(pending) >= n_initial:
+            model = self._model(enc, done, raw, running)
+        if model is None:
+            return self._space_filling(enc, np.concatenate([done, running]), seen, rng)
+        gp, best, train_rows, train_y = model
+        return self._maximize(enc, gp, best, train_rows, train_y, seen, rng)
+
+    # -- the model ------------------------------------------------------------------------
+    def _encoding(self, space: SearchSpace) -> Encoding:
+        key = tuple(space)
+        enc = self._encodings.get(key)
+        if enc is None:
+            if len(self._encodings) > 8:
+                self._encodings.clear()
+            enc = self._encodings[key] = Encoding(space)
+        return enc
+
+    def _data(
+        self, enc: Encoding, rows: np.ndarray, raw: np.ndarray
+    ) -> tuple[Inputs, np.ndarray, np.ndarray] | None:
+        """The training set: (inputs, transformed y, rows) or None when nothing to model.
+
+        Failed trials take the worst value seen; past ``max_model_trials`` the best half
+        and an even spread of the rest are kept.
+        """
+        ok = np.isfinite(raw)
+        if ok.sum() < 2:
+            return None
+        y = transform_outputs(np.where(ok, raw, raw[ok].max()))
+        if y is None:
+            return None
+        cap = self.max_model_trials
+        if len(y) > cap:
+            order = np.argsort(y, kind="stable")
+            rest = np.sort(order[cap // 2 :])
+            spread = rest[
+                np.unique(np.linspace(0, len(rest) - 1, cap - cap // 2).round().astype(int))
+            ]
+            keep = np.sort(np.concatenate([order[: cap // 2], spread]))
+            rows, y = rows[keep], transform_outputs(np.where(ok, raw, raw[ok].max())[keep])
+            if y is None:
+                return None
+        return enc.inputs(rows), y, rows
+
+    def _theta(self, enc: Encoding, rows: np.ndarray, raw: np.ndarray) -> np.ndarray:
+        """The hyperparameters for the first ``len(rows)`` trials: a pure function of them.
+
+        At each anchor size the fit starts from the previous anchor's fit and from the
+        prior; between anchors, a small history refits warm from the anchor below, and a
+        large one reuses it. Fits are cached by their data, so a cold cache (a resumed
+        study, another worker) recomputes the same chain.
+        """
+        n = len(rows)
+        anchors = [a for a in _anchors(n, self.refit_below) if a <= n]
+        is_anchor = bool(anchors) and anchors[-1] == n
+        chain = anchors if is_anchor or n >= self.refit_below else [*anchors, n]
+        keys = [b""] * len(chain)
+        start, theta = 0, enc.layout.default()
+        for i in reversed(range(len(chain))):
+            keys[i] = self._key(enc, rows[: chain[i]], raw[: chain[i]])
+            cached = self._fits.get(keys[i])
+            if cached is not None:
+                start, theta = i + 1, cached
+                break
+        for i in range(start, len(chain)):
+            size = chain[i]
+            data = self._data(enc, rows[:size], raw[:size])
+            if data is not None:
+                warm = (size == n and not is_anchor) or size >= self.refit_below
+                starts = [theta] if warm or i == 0 else [theta, enc.layout.default()]
+                theta = fit(enc.layout, data[0], data[1], starts)
+            self._fits[keys[i]] = theta
+            if len(self._fits) > _CACHE_SIZE:
+                self._fits.popitem(last=False)
+        return theta
+
+    def _seen(self, trials: Sequence[Trial]) -> set[Any]:
+        """The configurations of ``trials`` (``seen_keys``, cached per trial number)."""
+        cache = self._keys
+        if len(cache) > 200_000:
+            cache.clear()
+        out = set()
+        for t in trials:
+            if not t.values:
+                continue
+            hit = cache.get(t.number)
+            if hit is None or hit[0] != t.values:
+                hit = cache[t.number] = (t.values, config_key(t.values))
+            out.add(hit[1])
+        return out
+
+    @staticmethod
+    def _key(enc: Encoding, rows: np.ndarray, raw: np.ndarray) -> bytes:
+        h = hashlib.blake2b(digest_size=20)
+        h.update(repr(enc.layout).encode())
+        h.update(np.ascontiguousarray(rows).tobytes())
+        h.update(np.ascontiguousarray(raw).tobytes())
+        return h.digest()
+
+    def _model(
+        self, enc: Encoding, done: np.ndarray, raw: np.ndarray, running: np.ndarray
+    ) -> tuple[GaussianProcess, float, np.ndarray, np.ndarray] | None:
+        data = self._data(enc, done, raw)
+        if data is None:
+            return None
+        x, y, rows = data
+        theta = self._theta(enc, done, raw)
+        best = float(y.min())
+        if len(running):
+            # Constant liar: running trials count as observed at the mean.
+            x = Inputs.concat([x, enc.inputs(running)])
+            y_fit = np.concatenate([y, np.full(len(running), float(y.mean()))])
+        else:
+            y_fit = y
+        try:
+            gp = GaussianProcess(theta, enc.layout, x, y_fit)
+        except np.linalg.LinAlgError:
+            return None
+        return gp, best, rows, y
+
+    # -- choosing the point ---------------------------------------------------------------
+    def _candidates(
+        self, enc: Encoding, rows: np.ndarray, y: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, bool]:
+        """Candidate rows (snapped, inactive coordinates NaN), and whether they are the
+        whole of a finite space."""
+        everything = enc.finite_rows(_ENUMERATE)
+        if everything is not None:
+            return everything, True
+        d = enc.n_dims
+        cands = [sobol(self.n_candidates, d, rng)]
+        top = rows[np.argsort(y, kind="stable")[:_N_LOCAL_CENTRES]]
+        per = max(1, self.n_candidates // (2 * len(top)))
+        base = np.repeat(top, per, axis=0)
+        base = np.where(np.isnan(base), rng.random(base.shape), base)
+        step = rng.choice(_LOCAL_STEPS, size=(len(base), 1))
+        moved = rng.random(base.shape) < min(1.0, 3.0 / d)
+        moved[np.arange(len(base)), rng.integers(d, size=len(base))] = True
+        local = base + step * rng.standard_normal(base.shape)
+        local = np.clip(np.where(local < 0, -local, np.where(local > 1, 2 - local, local)), 0, 1)
+        if enc.categorical:
+            cat = enc.categorical
+            local[:, cat] = rng.random((len(base), len(cat)))
+        cands.append(np.where(moved, local, base))
+        out = enc.snap(np.concatenate(cands))
+        return enc.deactivate(out), False
+
+    def _maximize(
+        self,
+        enc: Encoding,
+        gp: GaussianProcess,
+        best: float,
+        rows: np.ndarray,
+        y: np.ndarray,
+        seen: set[Any],
+        rng: np.random.Generator,
+    ) -> Point:
+        cands, is_all = self._candidates(enc, rows, y, rng)
+        mean, var = gp.predict(enc.inputs(cands))
+        score = log_ei(mean, var, best)[0]
+        if not is_all and len(enc.continuous):
+            starts = np.argsort(-score, kind="stable")[:_N_REFINE]
+            refined = self._refine(enc, gp, best, cands[starts])
+            mean, var = gp.predict(enc.inputs(refined))
+            cands = np.concatenate([cands, refined])
+            score = np.concatenate([score, log_ei(mean, var, best)[0]])
+        score = np.where(np.isfinite(score), score, -np.inf)
+        for i in np.argsort(-score, kind="stable")[:256]:
+            point = enc.point(cands[i])
+            if config_key(enc.space.decode(point)) not in seen:
+                return point
+        return draw_new(enc.space, lambda: enc.space.sample(rng), seen)
+
+    def _refine(
+        self, enc: Encoding, gp: GaussianProcess, best: float, starts: np.ndarray
+    ) -> np.ndarray:
+        """Climbs log EI along the continuous coordinates of ``starts``."""
+        cols = enc.numeric[enc.continuous]
+        fixed = starts.copy()
+        active = ~np.isnan(fixed[:, cols])
+
+        def score(xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            full = fixed.copy()
+            full[:, cols] = np.where(active, xc, np.nan)
+            mean, var, dmean, dvar = gp.predict_with_grad(enc.inputs(full))
+            value, d_mean, d_var = log_ei(mean, var, best)
+            grad = d_mean[:, None] * dmean + d_var[:, None] * dvar
+            return value, np.where(active, grad[:, enc.continuous], 0.0)
+
+        xc = refine(score, np.nan_to_num(fixed[:, cols], nan=0.5))
+        out = fixed.copy()
+        out[:, cols] = np.where(active, xc, np.nan)
+        return out
+
+    def _space_filling(
+        self, enc: Encoding, tried: np.ndarray, seen: set[Any], rng: np.random.Generator
+    ) -> Point:
+        """The next point of a scrambled Sobol sequence through the first trial.
+
+        The sequence is scrambled with a seed taken from the first trial's configuration
+        and shifted (modulo 1) to pass through it, so every worker, and a resumed study,
+        continues the same low-discrepancy design; trial ``k`` takes its point ``k``.
+        Configurations already tried or running are skipped; in a finite space that runs
+        out, the configuration farthest from those tried is taken.
+        """
+        k = len(tried)
+        if k == 0:
+            return draw_new(enc.space, lambda: enc.space.sample(rng), seen)
+        anchor = tried[0]
+        seed = int.from_bytes(hashlib.blake2b(anchor.tobytes(), digest_size=8).digest(), "big")
+        seq = sobol(4 * (k + 1), enc.n_dims, np.random.default_rng(seed))
+        seq = np.mod(seq + np.nan_to_num(anchor - seq[0]), 1.0)
+        cands = enc.deactivate(enc.snap(np.concatenate([seq[k:], seq[1:k]])))
+        for row in cands:
+            point = enc.point(row)
+            if config_key(enc.space.decode(point)) not in seen:
+                return point
+        everything = enc.finite_rows(_ENUMERATE)
+        if everything is not None:
+            a, b = enc.inputs(everything), enc.inputs(tried)
+            ones = np.ones(a.z.shape[1])
+            cat_ones = np.ones(a.onehot.shape[1])
+            dist = np.sqrt(sq_dist(a, b, ones, cat_ones, float(len(enc.categorical))))
+            for i in maximin_order(dist):
+                point = enc.point(everything[i])
+                if config_key(enc.space.decode(point)) not in seen:
+                    return point
+        return draw_new(enc.space, lambda: enc.space.sample(rng), seen)

@@ -1,0 +1,1 @@
+"""The Gaussian-process machinery behind BayesianOptimization (numpy and scipy only)."""

@@ -1,0 +1,312 @@
+"""BayesianOptimization: correctness properties on small, seeded studies."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tunesmith
+from tunesmith import Tuner
+from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.oracles import BayesianOptimization, RandomSearch
+from tunesmith.oracles._base import config_key
+from tunesmith.space import Boolean, Choice, Float, Int, SearchSpace
+from tunesmith.trial import Objective, Trial, TrialState
+
+LOSS = Objective("loss")
+
+
+def completed(
+    space: SearchSpace, units: list[dict[str, float]], values: list[float]
+) -> list[Trial]:
+    return [
+        Trial(i, TrialState.COMPLETED, space.decode(u), v)
+        for i, (u, v) in enumerate(zip(units, values, strict=True))
+    ]
+
+
+def random_history(space: SearchSpace, n: int, f, seed: int = 0) -> list[Trial]:
+    rng = np.random.default_rng(seed)
+    trials = []
+    for i in range(n):
+        values = space.decode(space.sample(rng))
+        trials.append(Trial(i, TrialState.COMPLETED, values, f(values)))
+    return trials
+
+
+SPACE2 = SearchSpace([Float("x", -2.0, 2.0), Float("y", -1.0, 3.0)])
+
+
+def bowl(values) -> float:
+    return (values["x"] - 0.7) ** 2 + (values["y"] - 1.3) ** 2
+
+
+def branin(trial) -> float:
+    x = trial.hp.Float("x", -5.0, 10.0)
+    y = trial.hp.Float("y", 0.0, 15.0)
+    return (
+        (y - 5.1 / (4 * math.pi**2) * x**2 + 5 / math.pi * x - 6) ** 2
+        + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x)
+        + 10
+    )
+
+
+def test_exported() -> None:
+    assert "BayesianOptimization" in tunesmith.__all__
+    assert "BayesianOptimization" in tunesmith.oracles.__all__
+    assert tunesmith.BayesianOptimization is BayesianOptimization
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_initial": 0}, r"n_initial must be an integer >= 1, got n_initial=0"),
+        ({"n_candidates": 4}, r"n_candidates must be an integer >= 16, got n_candidates=4"),
+        ({"max_model_trials": True}, r"max_model_trials must be an integer"),
+    ],
+)
+def test_rejects_bad_arguments(kwargs, match) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        BayesianOptimization(**kwargs)
+
+
+def test_settings_are_recorded() -> None:
+    settings = BayesianOptimization(n_initial=4).settings()
+    assert settings["oracle"] == "BayesianOptimization" and settings["n_initial"] == 4
+
+
+class TestInitialDesign:
+    def test_spreads_out_before_modelling(self) -> None:
+        oracle = BayesianOptimization(n_initial=6)
+        trials: list[Trial] = []
+        for i in range(6):
+            point = oracle.suggest(
+                SPACE2, trials, [], objective=LOSS, rng=np.random.default_rng(i)
+            )
+            trials.append(Trial(i, TrialState.COMPLETED, SPACE2.decode(point), 1.0))
+        units = np.array([[SPACE2.encode(t.values)[k] for k in ("x", "y")] for t in trials])
+        gaps = np.linalg.norm(units[:, None] - units[None], axis=-1)[np.triu_indices(6, 1)]
+        assert gaps.min() > 0.15
+
+    def test_enqueued_configurations_count_and_are_avoided(self) -> None:
+        tuner = Tuner("loss", oracle=BayesianOptimization(), seed=0)
+        tuner.enqueue({"x": 1.0, "y": 2.0})
+        tuner.search(branin, max_trials=4, progress=False)
+        values = [t.values for t in tuner.trials]
+        assert values[0] == {"x": 1.0, "y": 2.0}
+        assert len({config_key(v) for v in values}) == 4
+
+
+class TestRobustness:
+    def test_empty_space_gives_an_empty_point(self) -> None:
+        point = BayesianOptimization().suggest(
+            SearchSpace(), [], [], objective=LOSS, rng=np.random.default_rng(0)
+        )
+        assert point == {}
+
+    @pytest.mark.parametrize(
+        "values",
+        [
+            [None] * 8,
+            [3.0] * 8,
+            [math.nan, math.inf, -math.inf, 1.0, 2.0, math.nan, 1.5, 1.0],
+            [1.0, 1e300, -1e300, 2.0, 0.0, 5.0, 1e-300, 3.0],
+        ],
+        ids=["all-failed", "constant", "non-finite", "huge"],
+    )
+    def test_degenerate_histories_give_a_fresh_point(self, values) -> None:
+        rng = np.random.default_rng(0)
+        trials = []
+        for i, v in enumerate(values):
+            config = SPACE2.decode(SPACE2.sample(rng))
+            if v is None:
+                trials.append(Trial(i, TrialState.FAILED, config, None, error="boom"))
+            else:
+                trials.append(Trial(i, TrialState.COMPLETED, config, v))
+        point = BayesianOptimization().suggest(
+            SPACE2, trials, [], objective=LOSS, rng=np.random.default_rng(1)
+        )
+        assert set(point) == {"x", "y"}
+        assert all(0.0 <= u <= 1.0 for u in point.values())
+        assert config_key(SPACE2.decode(point)) not in {config_key(t.values) for t in trials}
+
+    def test_failed_trials_are_not_taken_as_best(self) -> None:
+        """A failed trial sits where the best value would be; the oracle must not treat
+        its neighbourhood as the incumbent: it still heads for the real optimum."""
+        history = random_history(SPACE2, 14, bowl, seed=3)
+        failed = Trial(14, TrialState.FAILED, {"x": -1.9, "y": -0.9}, None, error="diverged")
+        stopped = Trial(15, TrialState.COMPLETED, {"x": -1.8, "y": -0.8}, math.nan)
+        oracle = BayesianOptimization()
+        point = oracle.suggest(
+            SPACE2, [*history, failed, stopped], [], objective=LOSS, rng=np.random.default_rng(0)
+        )
+        values = SPACE2.decode(point)
+        assert bowl(values) < bowl({"x": -1.9, "y": -0.9})
+        assert bowl(values) < np.median([t.value for t in history])
+
+    def test_tuner_survives_failing_objective(self) -> None:
+        def flaky(trial) -> float:
+            x = trial.hp.Float("x", 0.0, 1.0)
+            if x > 0.7:
+                raise RuntimeError("diverged")
+            return float("nan") if x < 0.1 else (x - 0.4) ** 2
+
+        tuner = Tuner("loss", oracle=BayesianOptimization(), seed=1, max_consecutive_failures=20)
+        best = tuner.search(flaky, max_trials=14, progress=False)
+        assert best is not None and best.value < 0.01
+
+
+class TestNoRepeats:
+    def test_small_discrete_space_is_tried_without_duplicates(self) -> None:
+        def f(trial) -> float:
+            a = trial.hp.Choice("act", ["relu", "gelu", "tanh"])
+            n = trial.hp.Int("layers", 1, 4)
+            return n + (a == "gelu")
+
+        tuner = Tuner("loss", oracle=BayesianOptimization(), seed=0)
+        tuner.search(f, max_trials=12, progress=False)
+        keys = [config_key(t.values) for t in tuner.trials]
+        assert len(set(keys)) == 12
+
+    def test_pending_trials_are_avoided(self) -> None:
+        history = random_history(SPACE2, 12, bowl, seed=1)
+        oracle = BayesianOptimization()
+        first = oracle.suggest(SPACE2, history, [], objective=LOSS, rng=np.random.default_rng(5))
+        running = Trial(99, TrialState.RUNNING, SPACE2.decode(first))
+        second = oracle.suggest(
+            SPACE2, history, [running], objective=LOSS, rng=np.random.default_rng(5)
+        )
+        gap = math.dist((first["x"], first["y"]), (second["x"], second["y"]))
+        assert gap > 0.01
+
+    def test_pending_in_a_discrete_space_is_never_proposed(self) -> None:
+        space = SearchSpace([Int("a", 0, 3), Choice("b", ["p", "q"])])
+        rng = np.random.default_rng(0)
+        history = random_history(space, 4, lambda v: v["a"] + (v["b"] == "q"), seed=2)
+        seen = {config_key(t.values) for t in history}
+        pending = []
+        for i, values in enumerate(
+            v
+            for v in ({"a": a, "b": b} for a in range(4) for b in "pq")
+            if config_key(v) not in seen
+        ):
+            if i >= 3:
+                break
+            pending.append(Trial(50 + i, TrialState.RUNNING, values))
+        point = BayesianOptimization().suggest(space, history, pending, objective=LOSS, rng=rng)
+        key = config_key(space.decode(point))
+        assert key not in seen | {config_key(t.values) for t in pending}
+
+
+class TestMixedAndConditional:
+    def test_conditional_parameters_stay_with_their_parent(self) -> None:
+        def f(trial) -> float:
+            opt = trial.hp.Choice("optimizer", ["adam", "sgd"])
+            lr = trial.hp.Float("lr", 1e-4, 1e-1, sampling="log")
+            loss = (math.log10(lr) + 2) ** 2
+            if opt == "sgd":
+                with trial.hp.conditional_scope("optimizer", ["sgd"]):
+                    m = trial.hp.Float("momentum", 0.5, 0.99, sampling="reverse_log")
+                loss += (m - 0.9) ** 2
+            else:
+                loss += 0.5
+            return loss
+
+        tuner = Tuner("loss", oracle=BayesianOptimization(), seed=3)
+        best = tuner.search(f, max_trials=18, progress=False)
+        for t in tuner.trials:
+            assert ("momentum" in t.values) == (t.values["optimizer"] == "sgd")
+        assert best is not None and best.value < 0.5
+
+    def test_mixed_space_values_are_valid(self) -> None:
+        space = SearchSpace(
+            [
+                Float("lr", 1e-5, 1e-1, sampling="log"),
+                Int("units", 16, 4096, sampling="log"),
+                Int("batch", 16, 256, step=2, sampling="log"),
+                Float("drop", 0.0, 0.5, step=0.1),
+                Choice("act", ["relu", "gelu", "selu"]),
+                Boolean("bn"),
+                Choice("width", [32, 64, 128]),
+                Float("beta", 0.8, 0.999, sampling="reverse_log"),
+                Int("big", 0, 10**9),
+            ]
+        )
+
+        def f(v) -> float:
+            return (math.log10(v["lr"]) + 3) ** 2 + (v["act"] == "relu") + v["drop"]
+
+        history = random_history(space, 12, f)
+        oracle = BayesianOptimization()
+        for k in range(3):
+            point = oracle.suggest(
+                space, history, [], objective=LOSS, rng=np.random.default_rng(k)
+            )
+            values = space.decode(point)
+            assert space.validate(values) == values
+            history.append(Trial(len(history), TrialState.COMPLETED, values, f(values)))
+
+    def test_space_growing_mid_study(self) -> None:
+        def f(trial) -> float:
+            x = trial.hp.Float("x", 0.0, 1.0)
+            if trial.number >= 5:
+                y = trial.hp.Choice("y", ["a", "b"])
+                return (x - 0.3) ** 2 + (y == "b")
+            return (x - 0.3) ** 2
+
+        tuner = Tuner("loss", oracle=BayesianOptimization(), seed=0)
+        tuner.search(f, max_trials=12, progress=False)
+        assert len(tuner.trials) == 12
+
+
+class TestDeterminism:
+    def test_same_seed_same_study(self) -> None:
+        runs = []
+        for _ in range(2):
+            tuner = Tuner("loss", oracle=BayesianOptimization(), seed=7)
+            tuner.search(branin, max_trials=10, progress=False)
+            runs.append([t.values for t in tuner.trials])
+        assert runs[0] == runs[1]
+
+    def test_a_fresh_oracle_continues_exactly(self) -> None:
+        """Caches only save time: a cold oracle (a resumed study) suggests the same."""
+        history = random_history(SPACE2, 20, bowl, seed=4)
+        warm = BayesianOptimization()
+        for n in range(8, 20):
+            warm.suggest(SPACE2, history[:n], [], objective=LOSS, rng=np.random.default_rng(n))
+        a = warm.suggest(SPACE2, history, [], objective=LOSS, rng=np.random.default_rng(0))
+        b = BayesianOptimization().suggest(
+            SPACE2, history, [], objective=LOSS, rng=np.random.default_rng(0)
+        )
+        assert a == b
+
+    def test_long_history_uses_a_bounded_model(self) -> None:
+        history = random_history(SPACE2, 60, bowl, seed=5)
+        oracle = BayesianOptimization(max_model_trials=20, refit_below=10)
+        point = oracle.suggest(SPACE2, history, [], objective=LOSS, rng=np.random.default_rng(0))
+        assert bowl(SPACE2.decode(point)) < np.median([t.value for t in history])
+        cold = BayesianOptimization(max_model_trials=20, refit_below=10).suggest(
+            SPACE2, history, [], objective=LOSS, rng=np.random.default_rng(0)
+        )
+        assert cold == point
+
+
+def test_maximizes_when_asked() -> None:
+    tuner = Tuner("score", oracle=BayesianOptimization(), seed=2)
+    best = tuner.search(lambda t: -((t.hp.Float("x", 0.0, 1.0) - 0.6) ** 2), 12, progress=False)
+    assert best is not None and best.value > -1e-3
+
+
+@pytest.mark.slow
+def test_beats_random_search_on_branin() -> None:
+    """Regret after 30 trials, over 4 seeds: BO's median is far below random search's."""
+    regret = {"bo": [], "random": []}
+    for seed in range(4):
+        for name, oracle in (("bo", BayesianOptimization()), ("random", RandomSearch())):
+            tuner = Tuner("loss", oracle=oracle, seed=seed)
+            best = tuner.search(branin, max_trials=30, progress=False)
+            regret[name].append(best.value - 0.397887)
+    assert np.median(regret["bo"]) < 0.2 * np.median(regret["random"])
+    assert max(regret["bo"]) < 0.5
