@@ -190,6 +190,11 @@ def _load(target: str, what: str) -> Any:
 @click.option(
     "--oracle", "oracle_target", help="module:Class of the oracle; default: the study's own."
 )
+@click.option(
+    "--scheduler",
+    "scheduler_target",
+    help="module:factory returning the study's scheduler (needed when the study has one).",
+)
 def worker(
     storage: str,
     study: str,
@@ -198,6 +203,7 @@ def worker(
     timeout: float | None,
     device: str | None,
     oracle_target: str | None,
+    scheduler_target: str | None,
 ) -> None:
     """Joins a study as one more worker: runs OBJECTIVE (module:function) on its trials.
 
@@ -209,6 +215,7 @@ def worker(
     from tunesmith.execution import TrialRunner
     from tunesmith.execution._worker import work
     from tunesmith.oracles import from_settings
+    from tunesmith.tuner import artifacts_dir
 
     s = get_storage(storage)
     record = s.load_study(study)
@@ -218,8 +225,23 @@ def worker(
         else from_settings(record.settings.get("oracle", {}))
     )
     fn = _load(objective, "OBJECTIVE")
+    scheduler = _load(scheduler_target, "--scheduler")() if scheduler_target else None
+    stored = record.settings.get("scheduler", {}).get("scheduler", "FIFO")
+    if scheduler is None and stored != "FIFO":
+        raise click.ClickException(
+            f"study {study!r} runs under the scheduler {stored}; give the same one with "
+            "--scheduler module:factory (a function returning it), so this worker follows "
+            "its brackets."
+        )
     runner = TrialRunner(
-        s, study, oracle, seed=int(record.settings.get("seed", 0)), device=device, max_retries=1
+        s,
+        study,
+        oracle,
+        seed=int(record.settings.get("seed", 0)),
+        device=device,
+        max_retries=1,
+        scheduler=scheduler,
+        artifacts=artifacts_dir(s, study),
     )
     result = work(
         runner,

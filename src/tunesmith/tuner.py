@@ -39,6 +39,22 @@ def _positive(name: str, value: Any, *, allow_none: bool = True, integer: bool =
         )
 
 
+def artifacts_dir(storage: Storage, study: str, artifacts: str | Path | None = None) -> Path:
+    """The study's folder for trial files: see Tuner's ``artifacts``."""
+    if artifacts is not None:
+        return Path(artifacts) / study
+    url = getattr(storage, "url", "")
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        db = Path(url[len("sqlite:///") :])
+        return db.parent / f"{db.stem}-artifacts" / study
+    root = Path(tempfile.gettempdir()) / "tunesmith-artifacts"
+    if not url or url == "sqlite:///:memory:":
+        # A study that dies with this process: a folder of its own (made on first use),
+        # so a later run's trial-0 never meets this run's checkpoints.
+        root = root / secrets.token_hex(6)
+    return root / study
+
+
 class Tuner:
     """Tunes an objective function: the entry point for most users.
 
@@ -148,18 +164,7 @@ class Tuner:
         )
 
     def _artifacts_dir(self, artifacts: str | Path | None) -> Path:
-        if artifacts is not None:
-            return Path(artifacts) / self.study_name
-        url = getattr(self.storage, "url", "")
-        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            db = Path(url[len("sqlite:///") :])
-            return db.parent / f"{db.stem}-artifacts" / self.study_name
-        root = Path(tempfile.gettempdir()) / "tunesmith-artifacts"
-        if not url or url == "sqlite:///:memory:":
-            # A study that dies with this process: a folder of its own (made on first use),
-            # so a later run's trial-0 never meets this run's checkpoints.
-            root = root / secrets.token_hex(6)
-        return root / self.study_name
+        return artifacts_dir(self.storage, self.study_name, artifacts)
 
     def _open_study(self, declared: SearchSpace, seed: int | None) -> Study:
         try:

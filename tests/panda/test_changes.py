@@ -184,7 +184,9 @@ class TestFork:
         )
         tuner.search(fn, max_trials=2, progress=False)  # runs the retry, creates nothing
         retry = s.list_trials("panda")[-1]
-        assert retry.parent == fork.number and retry.attrs["retry_of"] == fork.number
+        # The retry keeps the fork's parent (the checkpoint it continues) and names the
+        # attempt it replaces.
+        assert retry.parent == fork.parent and retry.attrs["retry_of"] == fork.number
         assert retry.state is TrialState.COMPLETED
         assert [r.step for r in retry.reports] == [2, 3]
         assert [r.metrics["learning_rate"] for r in retry.reports] == pytest.approx([0.001] * 2)

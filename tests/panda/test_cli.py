@@ -110,6 +110,6 @@ def test_sigkill_while_babysitting_loses_nothing_checkpointed(tmp_path: Path) ->
     trials = storage.list_trials("k")
     assert trials[0].state is TrialState.FAILED and trials[0].reports == killed.reports
     retry = trials[1]
-    assert retry.parent == 0 and retry.attrs["retry_of"] == 0
+    assert retry.parent is None and retry.attrs["retry_of"] == 0
     assert retry.state is TrialState.COMPLETED
     assert [r.step for r in retry.reports] == [kept[-1] + 1, kept[-1] + 2]

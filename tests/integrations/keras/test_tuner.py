@@ -189,7 +189,7 @@ def test_bayesian_optimization_runs(digits: Arrays, tmp_path: Path) -> None:
     )
     tuner.search(x_train, y_train, epochs=1, validation_data=(x_val, y_val), verbose=0)
     assert [t.state for t in tuner.engine.trials] == [TrialState.COMPLETED] * 3
-    assert tuner.engine.study.settings["oracle"] == "BayesianOptimization"
+    assert tuner.engine.study.settings["oracle"]["oracle"] == "BayesianOptimization"
 
 
 @pytest.mark.skipif(

@@ -217,8 +217,15 @@ class TestTrainingLoop:
 
 
 def test_without_torch_the_core_imports_and_the_toolkit_names_the_extra() -> None:
+    # A finder that refuses torch, as a machine without it would (sys.modules['torch'] =
+    # None would also break scipy, which probes that entry).
     code = (
-        "import sys; sys.modules['torch'] = None\n"
+        "import sys\n"
+        "class NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'torch' or name.startswith('torch.'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
         "import tunesmith\n"
         "try:\n"
         "    import tunesmith.integrations.torch\n"
