@@ -67,13 +67,16 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=200)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--busy", type=float, default=1.0)
-    parser.add_argument("--busy-trials", type=int, default=8)
+    parser.add_argument("--busy-trials", type=int, default=20)
+    parser.add_argument("--only-busy", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="tunesmith-bench-"))
     rows = []
     kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgresql"]
+    if args.only_busy:
+        kinds = []
     server_cm = None if args.no_postgres else postgres_server()
     server = server_cm.__enter__() if server_cm else None
     try:

@@ -19,7 +19,7 @@ from tunesmith.exceptions import (
     TunesmithError,
 )
 from tunesmith.execution import RunningTrial
-from tunesmith.oracles import BayesianOptimization, CoarseToFine, GridSearch, Oracle, RandomSearch
+from tunesmith.oracles import CoarseToFine, GridSearch, Oracle, RandomSearch
 from tunesmith.space import (
     Boolean,
     Choice,
@@ -67,3 +67,12 @@ __all__ = [
     "__version__",
     "get_storage",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Imported on first use (it needs scipy.stats): keeps `import tunesmith` fast.
+    if name == "BayesianOptimization":
+        from tunesmith.oracles import BayesianOptimization
+
+        return BayesianOptimization
+    raise AttributeError(f"module 'tunesmith' has no attribute {name!r}")

@@ -282,20 +282,24 @@ class TrialRunner:
 
     def _wait_for_space(self, study: Study, trials: list[Trial]) -> tuple[Study, list[Trial]]:
         """Define-by-run with several workers: while the study's first trial is still
-        discovering the space (it started with none, and nothing has finished), wait for it
+        discovering the space (it started with none, and nothing has finished), wait
         instead of guessing blind, which in a finite space would repeat its configuration.
-        The wait ends when a trial finishes, or the discovering one is found dead."""
+        The wait ends when a trial finishes, when the definitions met so far show the space
+        is not finite (a repeat is then impossible), or when the discovering trial dies."""
 
-        def discovering(ts: list[Trial]) -> bool:
+        def discovering(study: Study, ts: list[Trial]) -> bool:
             if any(t.state.is_finished for t in ts):
+                return False
+            if len(study.space) and not is_finite_space(study.space):
                 return False
             return any(
                 t.state is TrialState.RUNNING and not t.values and t.worker != self.worker
                 for t in ts
             )
 
-        while discovering(trials):
+        while discovering(study, trials):
             time.sleep(0.05)
+            study = self.storage.load_study(self.study)
             trials = self.storage.list_trials(self.study)
             if self.fail_stale(trials):
                 trials = self.storage.list_trials(self.study)

@@ -1,11 +1,11 @@
 """Oracles: pick the configurations trials run. Each is seeded and rebuilt from history."""
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.oracles._base import Oracle, Point
-from tunesmith.oracles._bayesian import BayesianOptimization
 from tunesmith.oracles._coarse_to_fine import CoarseToFine
 from tunesmith.oracles._grid import GridSearch, iter_grid
 from tunesmith.oracles._random import RandomSearch
@@ -22,6 +22,17 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    # BayesianOptimization pulls in scipy.stats (half a second): imported on first use, so
+    # `import tunesmith` and every worker process start fast.
+    if name == "BayesianOptimization":
+        from tunesmith.oracles._bayesian import BayesianOptimization
+
+        globals()[name] = BayesianOptimization
+        return BayesianOptimization
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def from_settings(settings: Mapping[str, Any]) -> Oracle:
     """Rebuilds the oracle a study was created with from its stored settings
     (``Oracle.settings()``), so a worker that joins a study uses the study's oracle.
@@ -31,13 +42,9 @@ def from_settings(settings: Mapping[str, Any]) -> Oracle:
     """
     args = {k: v for k, v in settings.items() if k not in ("oracle", "seed")}
     name = settings.get("oracle")
-    cls = globals().get(str(name))
+    cls = getattr(sys.modules[__name__], str(name), None) if name in __all__ else None
     if not (isinstance(cls, type) and issubclass(cls, Oracle)):
-        known = sorted(
-            n
-            for n, c in globals().items()
-            if isinstance(c, type) and issubclass(c, Oracle) and c is not Oracle
-        )
+        known = [n for n in __all__ if n[0].isupper() and n not in ("Oracle", "Point")]
         raise InvalidArgumentError(
             f"the study's oracle is {name!r}, which is not an oracle of tunesmith.oracles "
             f"({', '.join(known)}). Pass the oracle yourself (Tuner(oracle=...) or "
