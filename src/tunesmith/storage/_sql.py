@@ -13,6 +13,11 @@ from __future__ import annotations
 import datetime
 import json
 import weakref
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's own busy handler does the waiting
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -104,6 +109,8 @@ class SQLStorage(Storage):
             kwargs.setdefault("connect_args", {"timeout": 60})
             engine = sa.create_engine(url, **kwargs)
             self._is_sqlite = True
+            db = sa_url.database
+            self._lock_path = f"{db}.lock" if db and db != ":memory:" and fcntl else None
 
             @sa.event.listens_for(engine, "connect")
             def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -117,24 +124,47 @@ class SQLStorage(Storage):
 
             @sa.event.listens_for(engine, "begin")
             def _begin(conn: Connection) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                write = conn.info.get("tunesmith_write", True)
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
             return self._track(engine)
         kwargs.setdefault("pool_pre_ping", True)
         engine = sa.create_engine(url, **kwargs)
         self._is_sqlite = False
+        self._lock_path = None
         return self._track(engine)
 
     @contextmanager
-    def _tx(self) -> Iterator[Connection]:
+    def _tx(self, *, write: bool = True) -> Iterator[Connection]:
+        """One transaction. On SQLite a write takes the database's write lock at once
+        (BEGIN IMMEDIATE: no deadlock between upgrading readers); a read does not, and in
+        WAL mode readers never wait for a writer."""
         try:
-            with self._engine.begin() as conn:
-                yield conn
+            with self._writer_turn(write), self._engine.connect() as conn:
+                conn.info["tunesmith_write"] = write
+                with conn.begin():
+                    yield conn
         except sa.exc.OperationalError as e:
             raise StorageError(
                 f"the database at {self._safe_url()} refused the operation: {e.orig}. "
                 "Check that it is running and reachable, and that the URL is right."
             ) from e
+
+    @contextmanager
+    def _writer_turn(self, write: bool) -> Iterator[None]:
+        """SQLite writers on one machine queue on an OS file lock before taking SQLite's:
+        a waiter wakes the moment the lock is free, where SQLite's own busy handler sleeps
+        in steps of up to 100 ms. SQLite's lock stays the one that guards the data."""
+        path = self._lock_path if write else None
+        if path is None:
+            yield
+            return
+        with open(path, "a+b") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def _safe_url(self) -> str:
         return sa.engine.make_url(normalize_url(self.url)).render_as_string(hide_password=True)
@@ -230,11 +260,11 @@ class SQLStorage(Storage):
             raise DuplicatedStudyError(_checks.duplicated_study(name)) from None
 
     def load_study(self, name: str) -> Study:
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             return self._study(self._study_row(conn, name))
 
     def list_studies(self) -> list[Study]:
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             rows = conn.execute(sa.select(S.studies).order_by(S.studies.c.id)).all()
         return [self._study(r) for r in rows]
 
@@ -573,7 +603,7 @@ class SQLStorage(Storage):
             return self._load_trial(conn, study_id, study, number)
 
     def list_trials(self, study: str, states: Collection[TrialState] | None = None) -> list[Trial]:
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             study_id = self._study_id(conn, study)
             query = sa.select(S.trials).where(S.trials.c.study_id == study_id)
             if states is not None:
@@ -582,12 +612,12 @@ class SQLStorage(Storage):
             return self._trials(conn, list(rows))
 
     def get_trial(self, study: str, number: int) -> Trial:
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             study_id = self._study_id(conn, study)
             return self._load_trial(conn, study_id, study, number)
 
     def count_trials(self, study: str, states: Collection[TrialState] | None = None) -> int:
-        with self._tx() as conn:
+        with self._tx(write=False) as conn:
             study_id = self._study_id(conn, study)
             query = sa.select(sa.func.count()).where(S.trials.c.study_id == study_id)
             if states is not None:
