@@ -95,6 +95,21 @@ class TrialRunner:
         if stop_rule is None and scheduler is not None and scheduler.stops_early:
             self.stop_rule = self._scheduler_stop_rule
         self._beats: dict[int, Heartbeat] = {}
+        self._finished: dict[int, Trial] = {}
+
+    def _all_trials(self) -> list[Trial]:
+        """All the study's trials, in number order. A finished trial never changes again
+        (but for attributes set afterwards, which no oracle or scheduler reads), so those
+        already seen are remembered and only the trials from the first unfinished one on
+        are read: an ask costs the running window, not the whole study."""
+        low = 0
+        while low in self._finished:
+            low += 1
+        fresh = self.storage.list_trials(self.study, from_number=low)
+        for t in fresh:
+            if t.state.is_finished:
+                self._finished[t.number] = t
+        return [self._finished[n] for n in range(low)] + fresh
 
     # -- liveness -----------------------------------------------------------------------
     def fail_stale(self, trials: list[Trial] | None = None) -> list[int]:
@@ -129,9 +144,9 @@ class TrialRunner:
             TrialLimitReached: the study holds ``limit`` trials and none waits.
         """
         study = self.storage.load_study(self.study)
-        trials = self.storage.list_trials(self.study)
+        trials = self._all_trials()
         if self.fail_stale(trials):
-            trials = self.storage.list_trials(self.study)
+            trials = self._all_trials()
         waiting = any(t.state is TrialState.WAITING for t in trials)
         record = self.storage.claim_trial(self.study, self.worker) if waiting else None
         if record is not None:
@@ -184,7 +199,7 @@ class TrialRunner:
                     return self._promote(assignment, limit)
                 return self._create_new(study, trials, limit, assignment)
             except SlotTakenError:
-                trials = self.storage.list_trials(self.study)  # another worker filled it
+                trials = self._all_trials()  # another worker filled it
 
     def _assign(self, study: Study, trials: list[Trial]) -> tuple[Assignment, list[Trial]]:
         """The scheduler's next assignment; waits while it has nothing to start."""
@@ -195,9 +210,9 @@ class TrialRunner:
             if assignment is not None:
                 return assignment, trials
             time.sleep(self.poll_interval)
-            trials = self.storage.list_trials(self.study)
+            trials = self._all_trials()
             if self.fail_stale(trials):
-                trials = self.storage.list_trials(self.study)
+                trials = self._all_trials()
 
     def _promote(self, assignment: Assignment, limit: int | None) -> Trial:
         """A new trial that continues ``assignment.parent``: same values, same seed."""
@@ -248,7 +263,7 @@ class TrialRunner:
                 # Workers that lost the race back off a little, at random, so the herd
                 # thins out instead of colliding again on the same next configuration.
                 time.sleep(random.uniform(0, 0.005 * min(attempt + 1, 20)))
-                study, trials = self._wait_for_space(study, self.storage.list_trials(self.study))
+                study, trials = self._wait_for_space(study, self._all_trials())
                 continue
             break
         assert record is not None  # the last attempt does not ask for uniqueness
@@ -257,7 +272,7 @@ class TrialRunner:
         # Another worker took the number we planned for: draw again with our own, so a
         # trial's draw depends on its number only.
         for attempt in range(_ATTEMPTS):
-            trials = self.storage.list_trials(self.study)
+            trials = self._all_trials()
             values = self._suggest(study, trials, record.number)
             try:
                 return self.storage.set_trial_values(
@@ -300,9 +315,9 @@ class TrialRunner:
         while discovering(study, trials):
             time.sleep(0.05)
             study = self.storage.load_study(self.study)
-            trials = self.storage.list_trials(self.study)
+            trials = self._all_trials()
             if self.fail_stale(trials):
-                trials = self.storage.list_trials(self.study)
+                trials = self._all_trials()
         return self.storage.load_study(self.study), trials
 
     # -- tell -----------------------------------------------------------------------------
@@ -346,7 +361,7 @@ class TrialRunner:
     def _scheduler_stop_rule(
         self, running: RunningTrial, step: int, value: float | None
     ) -> str | None:
-        trials = self.storage.list_trials(self.study)
+        trials = self._all_trials()
         trial = next(t for t in trials if t.number == running.number)
         assert self.scheduler is not None  # installed only with a scheduler
         return self.scheduler.should_stop(trial, trials, objective=running.objective)

@@ -169,8 +169,16 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
-    def list_trials(self, study: str, states: Collection[TrialState] | None = None) -> list[Trial]:
-        """The study's trials in number order, optionally only those in ``states``."""
+    def list_trials(
+        self,
+        study: str,
+        states: Collection[TrialState] | None = None,
+        *,
+        from_number: int = 0,
+    ) -> list[Trial]:
+        """The study's trials in number order, optionally only those in ``states``, and
+        only those numbered ``from_number`` or more (a worker that remembers the finished
+        trials below reads just the rest)."""
 
     @abc.abstractmethod
     def fail_stale_trials(

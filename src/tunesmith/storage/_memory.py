@@ -275,12 +275,18 @@ class InMemoryStorage(Storage):
                 finished_at=utcnow(),
             )
 
-    def list_trials(self, study: str, states: Collection[TrialState] | None = None) -> list[Trial]:
+    def list_trials(
+        self,
+        study: str,
+        states: Collection[TrialState] | None = None,
+        *,
+        from_number: int = 0,
+    ) -> list[Trial]:
         with self._lock:
             data = self._data(study)
             return [
                 self._with_reports(data, t)
-                for t in data.trials
+                for t in data.trials[max(from_number, 0) :]
                 if states is None or t.state in states
             ]
 

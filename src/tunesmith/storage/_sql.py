@@ -602,10 +602,18 @@ class SQLStorage(Storage):
             )
             return self._load_trial(conn, study_id, study, number)
 
-    def list_trials(self, study: str, states: Collection[TrialState] | None = None) -> list[Trial]:
+    def list_trials(
+        self,
+        study: str,
+        states: Collection[TrialState] | None = None,
+        *,
+        from_number: int = 0,
+    ) -> list[Trial]:
         with self._tx(write=False) as conn:
             study_id = self._study_id(conn, study)
             query = sa.select(S.trials).where(S.trials.c.study_id == study_id)
+            if from_number > 0:
+                query = query.where(S.trials.c.number >= from_number)
             if states is not None:
                 query = query.where(S.trials.c.state.in_([s.value for s in states]))
             rows = conn.execute(query.order_by(S.trials.c.number)).all()

@@ -351,3 +351,13 @@ class StorageContract:
         )
         with pytest.raises(DuplicatedTrialError):
             storage.create_trial(study, values={"lr": 0.01}, unique=True)
+
+    def test_list_trials_from_a_number(self, storage: Storage, study: str) -> None:
+        for _ in range(5):
+            storage.create_trial(study)
+        storage.report(study, 3, 0, 0.5)
+        tail = storage.list_trials(study, from_number=3)
+        assert [t.number for t in tail] == [3, 4]
+        assert tail[0].reports[0].value == 0.5
+        assert [t.number for t in storage.list_trials(study, from_number=9)] == []
+        assert len(storage.list_trials(study, from_number=0)) == 5
