@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tunesmith._validate import check_int_at_least, check_positive
 from tunesmith.exceptions import InvalidArgumentError, StudyNotFoundError
 from tunesmith.execution import ObjectiveFn, RunningTrial, TrialRunner
 from tunesmith.execution._local import LocalWorkers
@@ -26,17 +27,6 @@ from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
 from tunesmith.study import Study
 from tunesmith.trial import Objective, Trial, TrialState
-
-
-def _positive(name: str, value: Any, *, allow_none: bool = True, integer: bool = True) -> None:
-    if value is None and allow_none:
-        return
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
-        raise InvalidArgumentError(
-            f"{name} must be a positive {'integer' if integer else 'number'}, "
-            f"got {name}={value!r}."
-        )
 
 
 def artifacts_dir(storage: Storage, study: str, artifacts: str | Path | None = None) -> Path:
@@ -126,13 +116,10 @@ class Tuner:
                 f"Tuner: scheduler must be a Scheduler, got scheduler={scheduler!r}. "
                 "Use e.g. tunesmith.schedulers.Hyperband(max_budget=81)."
             )
-        _positive("max_consecutive_failures", max_consecutive_failures)
-        _positive("heartbeat_interval", heartbeat_interval, integer=False)
-        _positive("stale_after", stale_after, integer=False)
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise InvalidArgumentError(
-                f"Tuner: max_retries must be an integer >= 0, got max_retries={max_retries!r}."
-            )
+        check_positive("Tuner", "max_consecutive_failures", max_consecutive_failures, integer=True)
+        check_positive("Tuner", "heartbeat_interval", heartbeat_interval)
+        check_positive("Tuner", "stale_after", stale_after)
+        check_int_at_least("Tuner", "max_retries", max_retries, 0)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise InvalidArgumentError(f"Tuner: seed must be an integer, got seed={seed!r}.")
         self.storage = get_storage(storage)
@@ -236,9 +223,13 @@ class Tuner:
             raise InvalidArgumentError(
                 f"search: fn must be a callable taking a trial, got fn={fn!r}."
             )
-        _positive("max_trials", max_trials)
-        _positive("timeout", timeout, integer=False)
-        _positive("workers", workers)
+        for name, value, integer in (
+            ("max_trials", max_trials, True),
+            ("timeout", timeout, False),
+            ("workers", workers, True),
+        ):
+            if value is not None:
+                check_positive("Tuner.search", name, value, integer=integer)
         ends = self.oracle.ends_by_itself or self.scheduler.ends_by_itself
         if max_trials is None and timeout is None and not ends:
             raise InvalidArgumentError(

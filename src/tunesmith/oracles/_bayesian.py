@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunesmith.exceptions import InvalidArgumentError
+from tunesmith._validate import check_int_at_least
 from tunesmith.oracles._base import Oracle, Point, config_key, draw_new
 from tunesmith.oracles._gp._acquisition import log_ei, refine
 from tunesmith.oracles._gp._design import maximin_order, sobol
@@ -61,11 +61,7 @@ def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
     return _blas_controller().limit(limits=1, user_api="blas")  # type: ignore[no-any-return]
 
 
-def _positive_int(name: str, value: Any, low: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidArgumentError(
-            f"BayesianOptimization: {name} must be an integer >= {low}, got {name}={value!r}."
-        )
+_WHERE = "BayesianOptimization"
 
 
 class BayesianOptimization(Oracle):
@@ -123,10 +119,10 @@ class BayesianOptimization(Oracle):
         refit_below: int = 150,
     ) -> None:
         if n_initial is not None:
-            _positive_int("n_initial", n_initial)
-        _positive_int("n_candidates", n_candidates, 16)
-        _positive_int("max_model_trials", max_model_trials, 10)
-        _positive_int("refit_below", refit_below, 0)
+            check_int_at_least(_WHERE, "n_initial", n_initial, 1)
+        check_int_at_least(_WHERE, "n_candidates", n_candidates, 16)
+        check_int_at_least(_WHERE, "max_model_trials", max_model_trials, 10)
+        check_int_at_least(_WHERE, "refit_below", refit_below, 0)
         self.n_initial = n_initial
         self.n_candidates = n_candidates
         self.max_model_trials = max_model_trials

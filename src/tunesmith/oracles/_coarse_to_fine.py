@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tunesmith._validate import check_positive
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.oracles._base import Oracle, Point, draw_new, ranked, seen_keys
 
@@ -83,10 +84,7 @@ class CoarseToFine(Oracle):
         _check_fraction("margin", margin, 0.0, 10.0, "Try margin=0.15.")
         _check_fraction("min_width", min_width, 0.0, 1.0, "Try min_width=0.02.")
         _check_fraction("explore", explore, 0.0, 1.0, "Try explore=0.1.")
-        if isinstance(min_top, bool) or not isinstance(min_top, int) or min_top < 1:
-            raise InvalidArgumentError(
-                f"CoarseToFine: min_top must be a positive integer, got min_top={min_top!r}."
-            )
+        check_positive("CoarseToFine", "min_top", min_top, integer=True)
         self.n_coarse = n_coarse
         self.top_fraction = top_fraction
         self.min_top = min_top

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.schedulers._base import Assignment, Scheduler, check_positive
+from tunesmith._validate import check_positive
+from tunesmith.schedulers._base import Assignment, Scheduler
 from tunesmith.schedulers._hyperband import check_budgets, n_halvings, rung_budget
 from tunesmith.schedulers._slots import SlotBook, model_history, promotion_slot, ranked_values
 

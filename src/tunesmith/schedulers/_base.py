@@ -7,8 +7,6 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.exceptions import InvalidArgumentError
-
 if TYPE_CHECKING:
     from tunesmith.trial import Objective, Trial
 
@@ -103,12 +101,3 @@ class FIFO(Scheduler):
 
     def assign(self, trials: Sequence[Trial], *, objective: Objective) -> Assignment:
         return Assignment()
-
-
-def check_positive(where: str, name: str, value: Any, *, integer: bool = False) -> None:
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
-        kind = "integer" if integer else "number"
-        raise InvalidArgumentError(
-            f"{where}: {name} must be a positive {kind}, got {name}={value!r}."
-        )

@@ -8,8 +8,9 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tunesmith._validate import check_positive
 from tunesmith.exceptions import InvalidArgumentError, SearchSpaceExhausted
-from tunesmith.schedulers._base import Assignment, Scheduler, check_positive
+from tunesmith.schedulers._base import Assignment, Scheduler
 from tunesmith.schedulers._slots import SlotBook, model_history, promotion_slot, ranked_values
 
 if TYPE_CHECKING:
