@@ -16,8 +16,9 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from tunesmith.trial import Trial, best_trial
+
 if TYPE_CHECKING:
-    from tunesmith.trial import Trial
     from tunesmith.tuner import Tuner
 
 
@@ -32,6 +33,8 @@ class SearchProgress:
         self._enabled = enabled
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self._finished = 0
+        self._best: Trial | None = None
         self._total = total
         self._console = Console(stderr=True)
 
@@ -50,9 +53,15 @@ class SearchProgress:
             transient=False,
         )
         self._progress.__enter__()
-        done = self._tuner._n_finished()
+        trials = self._tuner.trials
+        self._finished = sum(t.state.is_finished for t in trials)
+        self._best = best_trial(trials, self._tuner.objective)
         self._task = self._progress.add_task(
-            "search", total=self._total, completed=done, best=self._best_text(), running=""
+            "search",
+            total=self._total,
+            completed=self._finished,
+            best=self._best_text(),
+            running="",
         )
         return self
 
@@ -60,30 +69,36 @@ class SearchProgress:
         """Reads the study again: trials finished and running in every worker, the best."""
         if self._progress is None or self._task is None:
             return
-        trials = self._tuner.storage.list_trials(self._tuner.study_name)
-        finished = sum(t.state.is_finished for t in trials)
+        trials = self._tuner.trials
+        self._finished = sum(t.state.is_finished for t in trials)
+        self._best = best_trial(trials, self._tuner.objective)
         running = [t for t in trials if t.state.name == "RUNNING"]
         failed = sum(t.state.name == "FAILED" for t in trials)
         workers = len({t.worker for t in running})
         text = f"{len(running)} running on {workers}/{self._workers} workers"
         if failed:
             text += f", {failed} failed"
-        self._progress.update(self._task, completed=finished, best=self._best_text(), running=text)
+        self._progress.update(
+            self._task, completed=self._finished, best=self._best_text(), running=text
+        )
 
     def _best_text(self) -> str:
-        best = self._tuner.best_trial
+        best = self._best
         name = self._tuner.objective.name
         if best is None:
             return f"best {name}: -"
         return f"best {name}: {best.value:.5g} (trial {best.number})"
 
     def update(self, trial: Trial) -> None:
-        """After a trial of this process ended: the counts, and its error if it failed."""
+        """After a trial of this process ended: the counts, and its error if it failed.
+        Kept from the trials seen, so the bar costs no storage read per trial."""
         if self._progress is None or self._task is None:
             return
-        self._progress.update(
-            self._task, completed=self._tuner._n_finished(), best=self._best_text()
+        self._finished += 1
+        self._best = best_trial(
+            [t for t in (self._best, trial) if t is not None], self._tuner.objective
         )
+        self._progress.update(self._task, completed=self._finished, best=self._best_text())
         if trial.error:
             self._progress.console.print(
                 f"[yellow]trial {trial.number} failed:[/] {trial.error.splitlines()[-1]}",

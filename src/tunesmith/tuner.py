@@ -26,7 +26,7 @@ from tunesmith.schedulers import FIFO, Scheduler
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
 from tunesmith.study import Study
-from tunesmith.trial import Objective, Trial, TrialState
+from tunesmith.trial import Objective, Trial
 
 
 def artifacts_dir(storage: Storage, study: str, artifacts: str | Path | None = None) -> Path:
@@ -315,11 +315,6 @@ class Tuner:
             bar.refresh()
         bar.refresh()
         return [f.result() for f in futures]
-
-    def _n_finished(self) -> int:
-        return self.storage.count_trials(
-            self.study_name, (TrialState.COMPLETED, TrialState.STOPPED, TrialState.FAILED)
-        )
 
     # -- ask / tell -----------------------------------------------------------------------
     def ask(self) -> RunningTrial:
