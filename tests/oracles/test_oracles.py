@@ -85,15 +85,10 @@ class TestGridSearch:
         tuner.search(f, progress=False)
         seen = sorted((t.values["a"], t.values["b"]) for t in tuner.trials)
         assert seen == [(a, b) for a in (1, 2, 3) for b in (10, 20)]
+        space = tuner.storage.load_study("default").space
         with pytest.raises(SearchSpaceExhausted, match="all 6 configurations"):
             GridSearch().suggest(
-                tuner.study.space
-                if tuner.study.space.names
-                else tuner.storage.load_study("default").space,
-                tuner.trials,
-                [],
-                objective=OBJ,
-                rng=np.random.default_rng(0),
+                space, tuner.trials, [], objective=OBJ, rng=np.random.default_rng(0)
             )
 
 
