@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 
@@ -50,26 +51,62 @@ def dead_local_workers(workers: Iterable[str | None]) -> set[str]:
 
 
 class Heartbeat:
-    """Writes a running trial's heartbeat every ``interval`` seconds from a daemon thread."""
+    """Writes the heartbeat of each of a worker's running trials every ``interval``
+    seconds, from one daemon thread per worker (not one per trial: starting and joining a
+    thread per trial costs a short trial more than its heartbeats). The thread ends at the
+    first beat it finds nothing to beat for, and starts again with the next trial.
 
-    def __init__(self, storage: Storage, study: str, number: int, interval: float) -> None:
-        self._storage, self._study, self._number = storage, study, number
+    Example:
+        >>> from tunesmith.storage import InMemoryStorage
+        >>> from tunesmith.trial import Objective
+        >>> storage = InMemoryStorage()
+        >>> _ = storage.create_study("s", Objective("loss"))
+        >>> number = storage.create_trial("s").number
+        >>> beat = Heartbeat(storage, "s", interval=5.0)
+        >>> beat.add(number)
+        >>> beat.running
+        [0]
+        >>> beat.discard(number)
+        >>> beat.running
+        []
+    """
+
+    def __init__(self, storage: Storage, study: str, interval: float) -> None:
+        self._storage, self._study = storage, study
         self._interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{number}", daemon=True)
+        self._numbers: set[int] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
-    def start(self) -> Heartbeat:
-        self._thread.start()
-        return self
+    @property
+    def running(self) -> list[int]:
+        """The numbers of the trials it beats for."""
+        with self._lock:
+            return sorted(self._numbers)
+
+    def add(self, number: int) -> None:
+        """Beats for trial ``number`` from now until ``discard(number)``."""
+        with self._lock:
+            self._numbers.add(number)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, number: int) -> None:
+        """Stops beating for trial ``number`` (a finished trial needs no heartbeat)."""
+        with self._lock:
+            self._numbers.discard(number)
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self._storage.heartbeat(self._study, self._number)
-            except Exception:  # noqa: BLE001 - a missed beat must not kill the trial
-                continue
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout=self._interval + 5)
+        while True:
+            time.sleep(self._interval)
+            with self._lock:
+                numbers = sorted(self._numbers)
+                if not numbers:
+                    self._thread = None
+                    return
+            for number in numbers:
+                try:
+                    self._storage.heartbeat(self._study, number)
+                except Exception:  # noqa: BLE001 - a missed beat must not kill the trial
+                    continue

@@ -94,21 +94,29 @@ class TrialRunner:
         self.poll_interval = poll_interval
         if stop_rule is None and scheduler is not None and scheduler.stops_early:
             self.stop_rule = self._scheduler_stop_rule
-        self._beats: dict[int, Heartbeat] = {}
+        self._beat = Heartbeat(storage, study, heartbeat_interval)
         self._finished: dict[int, Trial] = {}
+        self._low = 0  # every trial numbered below is in _finished
 
     def _all_trials(self) -> list[Trial]:
         """All the study's trials, in number order. A finished trial never changes again
         (but for attributes set afterwards, which no oracle or scheduler reads), so those
         already seen are remembered and only the trials from the first unfinished one on
         are read: an ask costs the running window, not the whole study."""
-        low = 0
-        while low in self._finished:
-            low += 1
-        fresh = self.storage.list_trials(self.study, from_number=low)
+        return self._remember(self.storage.list_trials(self.study, from_number=self._low))
+
+    def _snapshot(self) -> tuple[Study, list[Trial]]:
+        """The study and all its trials, read together (as ``_all_trials`` reads them)."""
+        study, fresh = self.storage.snapshot(self.study, from_number=self._low)
+        return study, self._remember(fresh)
+
+    def _remember(self, fresh: list[Trial]) -> list[Trial]:
+        low = self._low
         for t in fresh:
             if t.state.is_finished:
                 self._finished[t.number] = t
+        while self._low in self._finished:
+            self._low += 1
         return [self._finished[n] for n in range(low)] + fresh
 
     # -- liveness -----------------------------------------------------------------------
@@ -143,8 +151,7 @@ class TrialRunner:
             SearchSpaceExhausted: the oracle has nothing left (nothing is created).
             TrialLimitReached: the study holds ``limit`` trials and none waits.
         """
-        study = self.storage.load_study(self.study)
-        trials = self._all_trials()
+        study, trials = self._snapshot()
         if self.fail_stale(trials):
             trials = self._all_trials()
         waiting = any(t.state is TrialState.WAITING for t in trials)
@@ -171,9 +178,7 @@ class TrialRunner:
             artifacts=self.artifacts,
             device=self.device,
         )
-        self._beats[record.number] = Heartbeat(
-            self.storage, self.study, record.number, self.heartbeat_interval
-        ).start()
+        self._beat.add(record.number)
         return running
 
     def _suggest(self, study: Study, trials: list[Trial], number: int) -> dict[str, Value]:
@@ -263,7 +268,7 @@ class TrialRunner:
                 # Workers that lost the race back off a little, at random, so the herd
                 # thins out instead of colliding again on the same next configuration.
                 time.sleep(random.uniform(0, 0.005 * min(attempt + 1, 20)))
-                study, trials = self._wait_for_space(study, self._all_trials())
+                study, trials = self._wait_for_space(*self._snapshot())
                 continue
             break
         assert record is not None  # the last attempt does not ask for uniqueness
@@ -314,11 +319,10 @@ class TrialRunner:
 
         while discovering(study, trials):
             time.sleep(0.05)
-            study = self.storage.load_study(self.study)
-            trials = self._all_trials()
+            study, trials = self._snapshot()
             if self.fail_stale(trials):
                 trials = self._all_trials()
-        return self.storage.load_study(self.study), trials
+        return study, trials
 
     # -- tell -----------------------------------------------------------------------------
     def finish(
@@ -329,9 +333,7 @@ class TrialRunner:
         error: BaseException | str | None = None,
     ) -> Trial:
         """Records how a trial ended: its result, or the error that ended it."""
-        beat = self._beats.pop(running.number, None)
-        if beat is not None:
-            beat.stop()
+        self._beat.discard(running.number)
         values = running.hp.values
         message = trace = None
         if error is not None:

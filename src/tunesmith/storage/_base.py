@@ -13,7 +13,8 @@ The verbs, in the order a worker uses them:
 4. ``finish_trial`` with its final state, once: a finished trial never changes again.
 5. ``fail_stale_trials`` marks FAILED the running trials whose worker died.
 
-Queries written once on top: ``get_trial``, ``best_trial``, ``count_trials``.
+Queries written once on top: ``get_trial``, ``best_trial``, ``count_trials``, and
+``snapshot`` (the study with its trials, which a backend may read in one transaction).
 """
 
 from __future__ import annotations
@@ -198,6 +199,12 @@ class Storage(abc.ABC):
         """
 
     # -- queries written once ---------------------------------------------------------------
+    def snapshot(self, study: str, *, from_number: int = 0) -> tuple[Study, list[Trial]]:
+        """The study and its trials numbered ``from_number`` or more: what a worker reads
+        before each new trial. A backend where a read costs a round trip overrides this to
+        read both at once."""
+        return self.load_study(study), self.list_trials(study, from_number=from_number)
+
     def get_trial(self, study: str, number: int) -> Trial:
         for t in self.list_trials(study):
             if t.number == number:

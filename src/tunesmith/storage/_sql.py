@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 import weakref
 
 try:
@@ -44,6 +45,10 @@ from tunesmith.trial import Objective, Report, Trial, TrialState, utcnow
 
 _UTC = datetime.UTC
 
+#: A pooled PostgreSQL connection idle for longer than this is pinged before use (a
+#: dropped one is replaced); one in steady use is not, which saves a round trip per verb.
+PING_AFTER_IDLE = 1.0
+
 
 def _to_db(t: datetime.datetime | None) -> datetime.datetime | None:
     return None if t is None else t.astimezone(_UTC).replace(tzinfo=None)
@@ -58,6 +63,27 @@ def normalize_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pings a pooled connection before use only if it sat idle for ``PING_AFTER_IDLE``
+    seconds: a server restart or a dropped connection is caught the way ``pool_pre_ping``
+    catches it, without a round trip per transaction in a busy worker."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["tunesmith_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("tunesmith_idle_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:  # noqa: BLE001 - any failure means: use a new connection
+            raise sa.exc.DisconnectionError(f"stale pooled connection: {e}") from e
 
 
 class SQLStorage(Storage):
@@ -128,20 +154,26 @@ class SQLStorage(Storage):
                 conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
             return self._track(engine)
-        kwargs.setdefault("pool_pre_ping", True)
         engine = sa.create_engine(url, **kwargs)
         self._is_sqlite = False
         self._lock_path = None
+        if "pool_pre_ping" not in kwargs:
+            _ping_when_idle(engine)
         return self._track(engine)
 
     @contextmanager
     def _tx(self, *, write: bool = True) -> Iterator[Connection]:
         """One transaction. On SQLite a write takes the database's write lock at once
         (BEGIN IMMEDIATE: no deadlock between upgrading readers); a read does not, and in
-        WAL mode readers never wait for a writer."""
+        WAL mode readers never wait for a writer. On PostgreSQL a read runs in autocommit:
+        at its default isolation (READ COMMITTED) each statement sees a fresh snapshot
+        even inside a transaction, so BEGIN and COMMIT would be two round trips for
+        nothing."""
         try:
             with self._writer_turn(write), self._engine.connect() as conn:
                 conn.info["tunesmith_write"] = write
+                if not write and not self._is_sqlite:
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
                 with conn.begin():
                     yield conn
         except sa.exc.OperationalError as e:
@@ -263,6 +295,12 @@ class SQLStorage(Storage):
         with self._tx(write=False) as conn:
             return self._study(self._study_row(conn, name))
 
+    def snapshot(self, study: str, *, from_number: int = 0) -> tuple[Study, list[Trial]]:
+        with self._tx(write=False) as conn:
+            row = self._study_row(conn, study)
+            self._ids[study] = int(row.id)
+            return self._study(row), self._select_trials(conn, int(row.id), from_number, None)
+
     def list_studies(self) -> list[Study]:
         with self._tx(write=False) as conn:
             rows = conn.execute(sa.select(S.studies).order_by(S.studies.c.id)).all()
@@ -313,7 +351,7 @@ class SQLStorage(Storage):
                 if slot is not None:  # under the study row's lock: checked and taken at once
                     self._study_row(conn, study, lock=True)
                     self._check_slot_free(conn, study_id, study, slot)
-                number = self._insert_trial(
+                record = self._insert_trial(
                     conn,
                     study_id,
                     state=state,
@@ -326,9 +364,9 @@ class SQLStorage(Storage):
                     limit=limit,
                     config_key=_checks.config_hash(values or {}) if unique else None,
                 )
-                if number is None:
+                if record is None:
                     raise TrialLimitReached(_checks.limit_reached(study, limit or 0))
-                return self._load_trial(conn, study_id, study, number)
+                return record
         except sa.exc.IntegrityError:
             raise DuplicatedTrialError(_checks.duplicated_trial(study, values or {})) from None
 
@@ -346,46 +384,55 @@ class SQLStorage(Storage):
         attrs: Mapping[str, Any],
         limit: int | None,
         config_key: str | None = None,
-    ) -> int | None:
-        """Inserts a trial with the next number, or returns None if ``limit`` is reached."""
+    ) -> Trial | None:
+        """Inserts a trial with the next number and returns it as stored (without reading
+        it back), or returns None if ``limit`` is reached."""
         # The UPDATE takes the study row's lock: concurrent creators queue here, and the
         # limit is checked against the count the previous one left.
         bump = (
             sa.update(S.studies)
             .where(S.studies.c.id == study_id)
             .values(n_trials=S.studies.c.n_trials + 1)
+            .returning(S.studies.c.n_trials)
         )
         if limit is not None:
             bump = bump.where(S.studies.c.n_trials < limit)
-        if conn.execute(bump).rowcount == 0:
+        count = conn.execute(bump).scalar()
+        if count is None:
             return None
-        number = (
-            int(
-                conn.execute(
-                    sa.select(S.studies.c.n_trials).where(S.studies.c.id == study_id)
-                ).scalar_one()
-            )
-            - 1
-        )
+        number = int(count) - 1
         now = _to_db(utcnow())
         running = state is TrialState.RUNNING
+        params = json.dumps(dict(values or {}))
+        stored_attrs = json.dumps(dict(attrs))
         conn.execute(
             sa.insert(S.trials).values(
                 study_id=study_id,
                 number=number,
                 state=state.value,
-                params=json.dumps(dict(values or {})),
+                params=params,
                 started_at=now if running else None,
                 heartbeat_at=now if running else None,
                 seed=seed,
                 worker=worker if running else None,
                 parent=parent,
                 budget=budget,
-                attrs=json.dumps(dict(attrs)),
+                attrs=stored_attrs,
                 config_key=config_key,
             )
         )
-        return number
+        return Trial(
+            number=number,
+            state=state,
+            values=json.loads(params),
+            started_at=_from_db(now) if running else None,
+            heartbeat_at=_from_db(now) if running else None,
+            seed=seed,
+            worker=worker if running else None,
+            parent=parent,
+            budget=budget,
+            attrs=json.loads(stored_attrs),
+        )
 
     def _check_slot_free(self, conn: Connection, study_id: int, study: str, slot: str) -> None:
         rows = conn.execute(
@@ -471,10 +518,11 @@ class SQLStorage(Storage):
 
     def _update_running(
         self, conn: Connection, study: str, number: int, action: str, **values: Any
-    ) -> int:
-        """Updates a RUNNING trial in one statement; explains why if it is not running."""
+    ) -> Any:
+        """Updates a RUNNING trial in one statement and returns its row as updated;
+        explains why if it is not running."""
         study_id = self._study_id(conn, study)
-        result = conn.execute(
+        row = conn.execute(
             sa.update(S.trials)
             .where(
                 S.trials.c.study_id == study_id,
@@ -482,11 +530,12 @@ class SQLStorage(Storage):
                 S.trials.c.state == "running",
             )
             .values(**values)
-        )
-        if result.rowcount == 0:
+            .returning(*S.trials.c)
+        ).first()
+        if row is None:
             row = self._trial_row(conn, study_id, study, number)
             _checks.check_running(study, self._trials(conn, [row])[0], action)
-        return int(study_id)
+        return row
 
     def set_trial_values(
         self,
@@ -504,8 +553,8 @@ class SQLStorage(Storage):
         changes["config_key"] = _checks.config_hash(values) if unique else None
         try:
             with self._tx() as conn:
-                study_id = self._update_running(conn, study, number, "set its values", **changes)
-                return self._load_trial(conn, study_id, study, number)
+                row = self._update_running(conn, study, number, "set its values", **changes)
+                return self._trials(conn, [row])[0]
         except sa.exc.IntegrityError:
             raise DuplicatedTrialError(_checks.duplicated_trial(study, values)) from None
 
@@ -548,10 +597,9 @@ class SQLStorage(Storage):
         rep = _checks.make_report(step, value, metrics)
         data = json.dumps({"value": rep.value, "metrics": dict(rep.metrics)})
         with self._tx() as conn:
-            study_id = self._update_running(
+            trial_id = self._update_running(
                 conn, study, number, "report", heartbeat_at=_to_db(utcnow())
-            )
-            trial_id = self._trial_row(conn, study_id, study, number).id
+            ).id
             conn.execute(
                 sa.delete(S.reports).where(
                     S.reports.c.trial_id == trial_id, S.reports.c.step == rep.step
@@ -588,7 +636,7 @@ class SQLStorage(Storage):
         if state is TrialState.FAILED:
             changes["config_key"] = None  # a failed configuration may be tried again
         with self._tx() as conn:
-            study_id = self._update_running(
+            row = self._update_running(
                 conn,
                 study,
                 number,
@@ -600,7 +648,7 @@ class SQLStorage(Storage):
                 traceback=traceback,
                 finished_at=_to_db(utcnow()),
             )
-            return self._load_trial(conn, study_id, study, number)
+            return self._trials(conn, [row])[0]
 
     def list_trials(
         self,
@@ -610,14 +658,22 @@ class SQLStorage(Storage):
         from_number: int = 0,
     ) -> list[Trial]:
         with self._tx(write=False) as conn:
-            study_id = self._study_id(conn, study)
-            query = sa.select(S.trials).where(S.trials.c.study_id == study_id)
-            if from_number > 0:
-                query = query.where(S.trials.c.number >= from_number)
-            if states is not None:
-                query = query.where(S.trials.c.state.in_([s.value for s in states]))
-            rows = conn.execute(query.order_by(S.trials.c.number)).all()
-            return self._trials(conn, list(rows))
+            return self._select_trials(conn, self._study_id(conn, study), from_number, states)
+
+    def _select_trials(
+        self,
+        conn: Connection,
+        study_id: int,
+        from_number: int,
+        states: Collection[TrialState] | None,
+    ) -> list[Trial]:
+        query = sa.select(S.trials).where(S.trials.c.study_id == study_id)
+        if from_number > 0:
+            query = query.where(S.trials.c.number >= from_number)
+        if states is not None:
+            query = query.where(S.trials.c.state.in_([s.value for s in states]))
+        rows = conn.execute(query.order_by(S.trials.c.number)).all()
+        return self._trials(conn, list(rows))
 
     def get_trial(self, study: str, number: int) -> Trial:
         with self._tx(write=False) as conn:

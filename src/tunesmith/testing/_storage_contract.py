@@ -361,3 +361,28 @@ class StorageContract:
         assert tail[0].reports[0].value == 0.5
         assert [t.number for t in storage.list_trials(study, from_number=9)] == []
         assert len(storage.list_trials(study, from_number=0)) == 5
+
+    def test_snapshot_reads_the_study_with_its_trials(self, storage: Storage, study: str) -> None:
+        for _ in range(3):
+            storage.create_trial(study)
+        storage.report(study, 2, 0, 0.25)
+        loaded, trials = storage.snapshot(study, from_number=1)
+        assert loaded == storage.load_study(study)
+        assert trials == storage.list_trials(study, from_number=1)
+        assert [t.number for t in trials] == [1, 2] and trials[1].reports[0].value == 0.25
+        with pytest.raises(StudyNotFoundError, match="no study named 'nope'"):
+            storage.snapshot("nope")
+
+    def test_written_records_are_what_a_read_returns(self, storage: Storage, study: str) -> None:
+        # Backends may build the returned record from what they wrote instead of reading
+        # it back: it must be the same record a later read gives.
+        waiting = storage.create_trial(study, state=TrialState.WAITING, values={"lr": 0.1})
+        assert storage.get_trial(study, waiting.number) == waiting
+        t = storage.create_trial(study, values={"units": 9}, parent=0, budget=1.5, slot="b/0")
+        assert storage.get_trial(study, t.number) == t
+        storage.report(study, t.number, 0, 0.5, {"acc": 0.7})
+        values = storage.set_trial_values(study, t.number, {"units": 10}, seed=4)
+        assert storage.get_trial(study, t.number) == values and values.reports[0].value == 0.5
+        done = storage.finish_trial(study, t.number, TrialState.STOPPED, value=0.4)
+        assert storage.get_trial(study, t.number) == done
+        assert done.reports[0].metrics == {"acc": 0.7} and done.seed == 4
