@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -70,26 +71,30 @@ def main() -> None:
     parser.add_argument("--busy-trials", type=int, default=20)
     parser.add_argument("--only-busy", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell (median kept)")
+    parser.add_argument("--storages", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="tunesmith-bench-"))
     rows = []
-    kinds = ["sqlite"] if args.no_postgres else ["sqlite", "postgresql"]
+    kinds = [k for k in args.storages if not (args.no_postgres and k == "postgresql")]
     if args.only_busy:
         kinds = []
-    server_cm = None if args.no_postgres else postgres_server()
+    server_cm = postgres_server() if "postgresql" in kinds else None
     server = server_cm.__enter__() if server_cm else None
     try:
         for kind in kinds:
             for w in args.workers:
-                urls = []
-                for engine in ("tunesmith", "optuna"):
-                    if kind == "sqlite":
-                        urls.append(f"sqlite:///{tmp}/{engine}-{w}.db")
-                    else:
-                        urls.append(server.create_database())
-                ours = run_tunesmith(urls[0], w, args.trials, f"t{w}")
-                theirs = run_optuna(urls[1], w, args.trials, f"o{w}")
+                walls: dict[str, list[float]] = {"tunesmith": [], "optuna": []}
+                for r in range(args.repeat):  # alternating, so drifting load hits both
+                    for engine, run in (("tunesmith", run_tunesmith), ("optuna", run_optuna)):
+                        if kind == "sqlite":
+                            url = f"sqlite:///{tmp}/{engine}-{w}-{r}.db"
+                        else:
+                            url = server.create_database()
+                        walls[engine].append(run(url, w, args.trials, f"{engine[0]}{w}"))
+                ours = statistics.median(walls["tunesmith"])
+                theirs = statistics.median(walls["optuna"])
                 rows.append((kind, w, args.trials / ours, args.trials / theirs))
                 print(
                     f"{kind:10s} workers={w}  tunesmith {args.trials / ours:7.1f} trials/s"

@@ -10,7 +10,7 @@ import numpy as np
 
 from tunesmith._validate import check_positive
 from tunesmith.exceptions import InvalidArgumentError
-from tunesmith.oracles._base import Oracle, Point, draw_new, ranked, seen_keys
+from tunesmith.oracles._base import Oracle, Point, draw_new, is_finite_space, ranked, seen_keys
 
 if TYPE_CHECKING:
     from tunesmith.space import SearchSpace
@@ -141,7 +141,8 @@ class CoarseToFine(Oracle):
         objective: Objective,
         rng: np.random.Generator,
     ) -> Point:
-        seen = seen_keys([*history, *pending])
+        # Repeats matter only in a finite space (elsewhere they have probability 0).
+        seen = seen_keys([*history, *pending]) if is_finite_space(space) else set()
         finished = [t for t in history if t.state.is_finished]
         top = self.top_trials(history, objective)
         if len(finished) < self.coarse_size(space) or not top or rng.random() < self.explore:

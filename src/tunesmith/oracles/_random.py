@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tunesmith.oracles._base import Oracle, Point, draw_new, seen_keys
+from tunesmith.oracles._base import Oracle, Point, draw_new, is_finite_space, seen_keys
 
 if TYPE_CHECKING:
     from tunesmith.space import SearchSpace
@@ -42,5 +42,6 @@ class RandomSearch(Oracle):
         objective: Objective,
         rng: np.random.Generator,
     ) -> Point:
-        seen = seen_keys([*history, *pending])
+        # Repeats matter only in a finite space (elsewhere they have probability 0).
+        seen = seen_keys([*history, *pending]) if is_finite_space(space) else set()
         return draw_new(space, lambda: space.sample(rng), seen)

@@ -162,17 +162,20 @@ class SQLStorage(Storage):
         return self._track(engine)
 
     @contextmanager
-    def _tx(self, *, write: bool = True) -> Iterator[Connection]:
+    def _tx(self, *, write: bool = True, atomic: bool = True) -> Iterator[Connection]:
         """One transaction. On SQLite a write takes the database's write lock at once
         (BEGIN IMMEDIATE: no deadlock between upgrading readers); a read does not, and in
-        WAL mode readers never wait for a writer. On PostgreSQL a read runs in autocommit:
-        at its default isolation (READ COMMITTED) each statement sees a fresh snapshot
-        even inside a transaction, so BEGIN and COMMIT would be two round trips for
-        nothing."""
+        WAL mode readers never wait for a writer.
+
+        On PostgreSQL a read runs in autocommit: at its default isolation (READ COMMITTED)
+        each statement sees a fresh snapshot even inside a transaction, so BEGIN and COMMIT
+        would be two round trips for nothing. So does a write that is not ``atomic``: one
+        whose single write statement is atomic on its own, followed at most by reads of
+        rows that no longer change (the reports of a trial it just finished)."""
         try:
             with self._writer_turn(write), self._engine.connect() as conn:
                 conn.info["tunesmith_write"] = write
-                if not write and not self._is_sqlite:
+                if not self._is_sqlite and not (write and atomic):
                     conn.execution_options(isolation_level="AUTOCOMMIT")
                 with conn.begin():
                     yield conn
@@ -346,7 +349,8 @@ class SQLStorage(Storage):
         _checks.check_new_state(state)
         attrs = _checks.with_slot(_checks.json_attrs(attrs or {}), slot)
         try:
-            with self._tx() as conn:
+            # Without a slot, the insert is one statement (on PostgreSQL).
+            with self._tx(atomic=slot is not None) as conn:
                 study_id = self._study_id(conn, study)
                 if slot is not None:  # under the study row's lock: checked and taken at once
                     self._study_row(conn, study, lock=True)
@@ -397,30 +401,46 @@ class SQLStorage(Storage):
         )
         if limit is not None:
             bump = bump.where(S.studies.c.n_trials < limit)
-        count = conn.execute(bump).scalar()
-        if count is None:
-            return None
-        number = int(count) - 1
         now = _to_db(utcnow())
         running = state is TrialState.RUNNING
         params = json.dumps(dict(values or {}))
         stored_attrs = json.dumps(dict(attrs))
-        conn.execute(
-            sa.insert(S.trials).values(
-                study_id=study_id,
-                number=number,
-                state=state.value,
-                params=params,
-                started_at=now if running else None,
-                heartbeat_at=now if running else None,
-                seed=seed,
-                worker=worker if running else None,
-                parent=parent,
-                budget=budget,
-                attrs=stored_attrs,
-                config_key=config_key,
+        row = {
+            "study_id": study_id,
+            "state": state.value,
+            "params": params,
+            "started_at": now if running else None,
+            "heartbeat_at": now if running else None,
+            "seed": seed,
+            "worker": worker if running else None,
+            "parent": parent,
+            "budget": budget,
+            "attrs": stored_attrs,
+            "config_key": config_key,
+        }
+        if self._is_sqlite:
+            count = conn.execute(bump).scalar()
+            if count is None:
+                return None
+            number = int(count) - 1
+            conn.execute(sa.insert(S.trials).values(number=number, **row))
+        else:
+            # One statement, one round trip: the bump feeds the insert (a data-modifying
+            # CTE), which inserts nothing when the limit stopped the bump.
+            counted = bump.cte("bump")
+            columns = [sa.literal(v, S.trials.c[k].type).label(k) for k, v in row.items()]
+            insert = (
+                sa.insert(S.trials)
+                .from_select(
+                    [*row, "number"],
+                    sa.select(*columns, (counted.c.n_trials - 1).label("number")),
+                )
+                .returning(S.trials.c.number)
             )
-        )
+            inserted = conn.execute(insert).scalar()
+            if inserted is None:
+                return None
+            number = int(inserted)
         return Trial(
             number=number,
             state=state,
@@ -552,7 +572,7 @@ class SQLStorage(Storage):
         # The key always follows the values: unique, or none at all.
         changes["config_key"] = _checks.config_hash(values) if unique else None
         try:
-            with self._tx() as conn:
+            with self._tx(atomic=False) as conn:
                 row = self._update_running(conn, study, number, "set its values", **changes)
                 return self._trials(conn, [row])[0]
         except sa.exc.IntegrityError:
@@ -608,7 +628,7 @@ class SQLStorage(Storage):
             conn.execute(sa.insert(S.reports).values(trial_id=trial_id, step=rep.step, data=data))
 
     def heartbeat(self, study: str, number: int) -> None:
-        with self._tx() as conn:
+        with self._tx(atomic=False) as conn:
             study_id = self._study_id(conn, study)
             conn.execute(
                 sa.update(S.trials)
@@ -635,7 +655,7 @@ class SQLStorage(Storage):
         changes: dict[str, Any] = {} if values is None else {"params": json.dumps(dict(values))}
         if state is TrialState.FAILED:
             changes["config_key"] = None  # a failed configuration may be tried again
-        with self._tx() as conn:
+        with self._tx(atomic=False) as conn:
             row = self._update_running(
                 conn,
                 study,
