@@ -35,6 +35,21 @@ ObjectiveFn = Callable[[RunningTrial], Any]
 _ATTEMPTS = 64
 
 
+class _Trials(list[Trial]):
+    """A study's trials in number order (index = number), knowing that those before
+    ``window`` are finished, so the scans an ask makes skip them."""
+
+    window: int = 0
+
+    def unfinished_part(self) -> list[Trial]:
+        return self[self.window :]
+
+
+def _unfinished_part(trials: list[Trial]) -> list[Trial]:
+    """The trials that may be unfinished: all but a known finished prefix."""
+    return trials.unfinished_part() if isinstance(trials, _Trials) else trials
+
+
 def trial_seed(study_seed: int, number: int) -> int:
     """The seed of trial ``number``: fixed by the study's seed, distinct per trial."""
     return int(np.random.SeedSequence([study_seed, number]).generate_state(1)[0])
@@ -117,7 +132,10 @@ class TrialRunner:
                 self._finished[t.number] = t
         while self._low in self._finished:
             self._low += 1
-        return [self._finished[n] for n in range(low)] + fresh
+        trials = _Trials(self._finished[n] for n in range(low))
+        trials.window = low
+        trials.extend(fresh)
+        return trials
 
     # -- liveness -----------------------------------------------------------------------
     def fail_stale(self, trials: list[Trial] | None = None) -> list[int]:
@@ -125,7 +143,7 @@ class TrialRunner:
         their numbers."""
         if trials is None:
             trials = self.storage.list_trials(self.study, (TrialState.RUNNING,))
-        running = [t for t in trials if t.state is TrialState.RUNNING]
+        running = [t for t in _unfinished_part(trials) if t.state is TrialState.RUNNING]
         if not running:
             return []
         dead = dead_local_workers(t.worker for t in running)
@@ -154,7 +172,7 @@ class TrialRunner:
         study, trials = self._snapshot()
         if self.fail_stale(trials):
             trials = self._all_trials()
-        waiting = any(t.state is TrialState.WAITING for t in trials)
+        waiting = any(t.state is TrialState.WAITING for t in _unfinished_part(trials))
         record = self.storage.claim_trial(self.study, self.worker) if waiting else None
         if record is not None:
             record = self.storage.set_trial_values(
@@ -182,10 +200,11 @@ class TrialRunner:
         return running
 
     def _suggest(self, study: Study, trials: list[Trial], number: int) -> dict[str, Value]:
-        history = [t for t in trials if t.state.is_finished]
+        tail = _unfinished_part(trials)
+        history = trials[: len(trials) - len(tail)] + [t for t in tail if t.state.is_finished]
         if self.scheduler is not None:
             history = list(self.scheduler.oracle_history(history))
-        pending = [t for t in trials if t.state is TrialState.RUNNING and t.number != number]
+        pending = [t for t in tail if t.state is TrialState.RUNNING and t.number != number]
         rng = np.random.default_rng(trial_seed(self.seed, number) ^ 0x5EED)
         point = self.oracle.suggest(
             study.space, history, pending, objective=study.objective, rng=rng

@@ -39,6 +39,7 @@ from tunesmith.exceptions import (
 from tunesmith.space import SearchSpace, Value
 from tunesmith.storage import _checks
 from tunesmith.storage import _schema as S
+from tunesmith.storage import _statements as Q
 from tunesmith.storage._base import SCHEMA_VERSION, Storage
 from tunesmith.study import Study
 from tunesmith.trial import Objective, Report, Trial, TrialState, utcnow
@@ -240,10 +241,11 @@ class SQLStorage(Storage):
 
     # -- studies ----------------------------------------------------------------------------
     def _study_row(self, conn: Connection, name: str, *, lock: bool = False) -> Any:
-        query = sa.select(S.studies).where(S.studies.c.name == name)
         if lock and not self._is_sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+            query = sa.select(S.studies).where(S.studies.c.name == name).with_for_update()
+            row = conn.execute(query).first()
+        else:
+            row = conn.execute(Q.STUDY_BY_NAME, {"name": name}).first()
         if row is None:
             known = conn.execute(sa.select(S.studies.c.name).order_by(S.studies.c.id)).scalars()
             raise StudyNotFoundError(_checks.study_not_found(name, list(known)))
@@ -391,16 +393,9 @@ class SQLStorage(Storage):
     ) -> Trial | None:
         """Inserts a trial with the next number and returns it as stored (without reading
         it back), or returns None if ``limit`` is reached."""
-        # The UPDATE takes the study row's lock: concurrent creators queue here, and the
-        # limit is checked against the count the previous one left.
-        bump = (
-            sa.update(S.studies)
-            .where(S.studies.c.id == study_id)
-            .values(n_trials=S.studies.c.n_trials + 1)
-            .returning(S.studies.c.n_trials)
-        )
-        if limit is not None:
-            bump = bump.where(S.studies.c.n_trials < limit)
+        # The count's UPDATE takes the study row's lock: concurrent creators queue there,
+        # and the limit is checked against the count the previous one left.
+        where = {"b_study_id": study_id, "b_limit": limit}
         now = _to_db(utcnow())
         running = state is TrialState.RUNNING
         params = json.dumps(dict(values or {}))
@@ -419,28 +414,18 @@ class SQLStorage(Storage):
             "config_key": config_key,
         }
         if self._is_sqlite:
-            count = conn.execute(bump).scalar()
+            count = conn.execute(Q.bump(limit is not None), where).scalar()
             if count is None:
                 return None
             number = int(count) - 1
-            conn.execute(sa.insert(S.trials).values(number=number, **row))
-        else:
-            # One statement, one round trip: the bump feeds the insert (a data-modifying
-            # CTE), which inserts nothing when the limit stopped the bump.
-            counted = bump.cte("bump")
-            columns = [sa.literal(v, S.trials.c[k].type).label(k) for k, v in row.items()]
-            insert = (
-                sa.insert(S.trials)
-                .from_select(
-                    [*row, "number"],
-                    sa.select(*columns, (counted.c.n_trials - 1).label("number")),
-                )
-                .returning(S.trials.c.number)
-            )
-            inserted = conn.execute(insert).scalar()
-            if inserted is None:
+            conn.execute(Q.INSERT_TRIAL, {"number": number, **row})
+        else:  # one statement, one round trip
+            bound = {f"v_{k}": v for k, v in row.items()}
+            inserted = conn.execute(Q.insert_counted(limit is not None), {**where, **bound})
+            number_or_none = inserted.scalar()
+            if number_or_none is None:
                 return None
-            number = int(inserted)
+            number = int(number_or_none)
         return Trial(
             number=number,
             state=state,
@@ -466,9 +451,7 @@ class SQLStorage(Storage):
         _checks.check_slot_free(study, slot, holders)
 
     def _trial_row(self, conn: Connection, study_id: int, study: str, number: int) -> Any:
-        row = conn.execute(
-            sa.select(S.trials).where(S.trials.c.study_id == study_id, S.trials.c.number == number)
-        ).first()
+        row = conn.execute(Q.TRIAL_BY_NUMBER, {"study_id": study_id, "number": number}).first()
         if row is None:
             raise TrialNotFoundError(_checks.trial_not_found(study, number))
         return row
@@ -480,16 +463,19 @@ class SQLStorage(Storage):
     def _trials(self, conn: Connection, rows: list[Any]) -> list[Trial]:
         by_trial: dict[int, list[Report]] = {r.id: [] for r in rows}
         if rows:
-            query = sa.select(S.reports).order_by(S.reports.c.trial_id, S.reports.c.step)
             if len(rows) < 500:
-                query = query.where(S.reports.c.trial_id.in_(list(by_trial)))
+                reports = conn.execute(Q.REPORTS_OF, {"ids": list(by_trial)})
             else:
-                query = query.where(
-                    S.reports.c.trial_id.in_(
-                        sa.select(S.trials.c.id).where(S.trials.c.study_id == rows[0].study_id)
+                reports = conn.execute(
+                    sa.select(S.reports)
+                    .where(
+                        S.reports.c.trial_id.in_(
+                            sa.select(S.trials.c.id).where(S.trials.c.study_id == rows[0].study_id)
+                        )
                     )
+                    .order_by(S.reports.c.trial_id, S.reports.c.step)
                 )
-            for rep in conn.execute(query):
+            for rep in reports:
                 if rep.trial_id in by_trial:
                     data = json.loads(rep.data)
                     by_trial[rep.trial_id].append(Report(rep.step, data["value"], data["metrics"]))
@@ -542,15 +528,9 @@ class SQLStorage(Storage):
         """Updates a RUNNING trial in one statement and returns its row as updated;
         explains why if it is not running."""
         study_id = self._study_id(conn, study)
+        bound = {f"v_{k}": v for k, v in values.items()}
         row = conn.execute(
-            sa.update(S.trials)
-            .where(
-                S.trials.c.study_id == study_id,
-                S.trials.c.number == number,
-                S.trials.c.state == "running",
-            )
-            .values(**values)
-            .returning(*S.trials.c)
+            Q.update_running(tuple(values)), {"b_study_id": study_id, "b_number": number, **bound}
         ).first()
         if row is None:
             row = self._trial_row(conn, study_id, study, number)
@@ -687,13 +667,11 @@ class SQLStorage(Storage):
         from_number: int,
         states: Collection[TrialState] | None,
     ) -> list[Trial]:
-        query = sa.select(S.trials).where(S.trials.c.study_id == study_id)
-        if from_number > 0:
-            query = query.where(S.trials.c.number >= from_number)
-        if states is not None:
-            query = query.where(S.trials.c.state.in_([s.value for s in states]))
-        rows = conn.execute(query.order_by(S.trials.c.number)).all()
-        return self._trials(conn, list(rows))
+        bound = {"study_id": study_id, "low": from_number}
+        if states is None:
+            return self._trials(conn, list(conn.execute(Q.TRIALS_FROM, bound).all()))
+        query = Q.TRIALS_FROM.where(S.trials.c.state.in_([s.value for s in states]))
+        return self._trials(conn, list(conn.execute(query, bound).all()))
 
     def get_trial(self, study: str, number: int) -> Trial:
         with self._tx(write=False) as conn:
