@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).parent
-OURS = ["hyperband", "hyperband_model"]
+OURS = ["hyperband", "hyperband_model", "eager_asha", "eager_asha_bo"]
 PEERS = ["optuna_hb", "optuna_sh", "kt_hyperband"]
 ORDER = ["random", *OURS, *PEERS]
 CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600]
@@ -37,8 +38,11 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default=str(HERE / "results"), help="folder of results")
+    args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
-    for path in sorted((HERE / "results").glob("*.json")):
+    for path in sorted(Path(args.results).glob("*.json")):
         record = json.loads(path.read_text())
         runs[record["method"]].append(record)
     if not runs:

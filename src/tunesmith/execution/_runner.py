@@ -179,7 +179,7 @@ class TrialRunner:
     def _suggest(self, study: Study, trials: list[Trial], number: int) -> dict[str, Value]:
         history = [t for t in trials if t.state.is_finished]
         if self.scheduler is not None:
-            history = list(self.scheduler.oracle_history(history))
+            history = list(self.scheduler.oracle_history(history, objective=study.objective))
         pending = [t for t in trials if t.state is TrialState.RUNNING and t.number != number]
         rng = np.random.default_rng(trial_seed(self.seed, number) ^ 0x5EED)
         point = self.oracle.suggest(

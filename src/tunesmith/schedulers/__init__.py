@@ -1,6 +1,6 @@
 """Schedulers: budgets, promotions and early stops, composed with any oracle."""
 
-from tunesmith.schedulers._asha import ASHA
+from tunesmith.schedulers._asha import ASHA, EagerASHA
 from tunesmith.schedulers._base import FIFO, SLOT_ATTR, Assignment, Scheduler
 from tunesmith.schedulers._hyperband import (
     Bracket,
@@ -8,6 +8,7 @@ from tunesmith.schedulers._hyperband import (
     SuccessiveHalving,
     hyperband_brackets,
 )
+from tunesmith.schedulers._ladder import ladder_history
 from tunesmith.schedulers._percentile import MedianStopping, PercentileStopping
 from tunesmith.schedulers._rungs import ConfigurationPath, RungRun, rungs
 
@@ -18,6 +19,7 @@ __all__ = [
     "Assignment",
     "Bracket",
     "ConfigurationPath",
+    "EagerASHA",
     "Hyperband",
     "MedianStopping",
     "PercentileStopping",
@@ -25,5 +27,6 @@ __all__ = [
     "Scheduler",
     "SuccessiveHalving",
     "hyperband_brackets",
+    "ladder_history",
     "rungs",
 ]

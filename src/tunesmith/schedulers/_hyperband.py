@@ -181,7 +181,7 @@ class _Brackets(Scheduler):
             parents = {promotion_slot(t.number): t.number for t in best}
         return None, False
 
-    def oracle_history(self, history: Sequence[Trial]) -> Sequence[Trial]:
+    def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
         return model_history(history, self.model_min_trials)
 
 
