@@ -326,6 +326,10 @@ class Tuner:
             >>> x = trial.hp.Float("x", 0.0, 1.0)
             >>> tuner.tell(trial, (x - 0.5) ** 2).state.name
             'COMPLETED'
+
+        Raises:
+            SchedulerWaiting: the scheduler can start nothing until trials this tuner asked
+                for are told (a Hyperband rung waits on them); tell them first.
         """
         return self.runner.start_trial()
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from tunesmith.exceptions import (
     DuplicatedTrialError,
+    SchedulerWaiting,
     SlotTakenError,
     TrialLimitReached,
     TunesmithError,
@@ -142,6 +143,8 @@ class TrialRunner:
         Raises:
             SearchSpaceExhausted: the oracle has nothing left (nothing is created).
             TrialLimitReached: the study holds ``limit`` trials and none waits.
+            SchedulerWaiting: the scheduler waits on running trials that this runner
+                started and was not told about (``Tuner.ask`` without ``tell``).
         """
         study = self.storage.load_study(self.study)
         trials = self._all_trials()
@@ -209,6 +212,13 @@ class TrialRunner:
             assignment = self.scheduler.assign(trials, objective=study.objective)
             if assignment is not None:
                 return assignment, trials
+            running = [t.number for t in trials if t.state is TrialState.RUNNING]
+            if running and all(n in self._beats for n in running):
+                raise SchedulerWaiting(
+                    f"ask: the scheduler {self.scheduler!r} can start nothing until trial(s) "
+                    f"{running} finish, and this tuner holds them. Tell their results "
+                    "(tuner.tell) before asking for another trial."
+                )
             time.sleep(self.poll_interval)
             trials = self._all_trials()
             if self.fail_stale(trials):
@@ -390,6 +400,12 @@ class TrialRunner:
     def enqueue(self, values: Mapping[str, Any]) -> Trial:
         """Adds a configuration to run before the oracle's own (WAITING until claimed)."""
         space = self.storage.load_study(self.study).space
+        # Under a scheduler it gets the budget (and rung) the scheduler gives queued ones.
+        planned = self.scheduler.enqueued() if self.scheduler is not None else None
         return self.storage.create_trial(
-            self.study, state=TrialState.WAITING, values=space.validate(values)
+            self.study,
+            state=TrialState.WAITING,
+            values=space.validate(values),
+            budget=None if planned is None else planned.budget,
+            attrs=None if planned is None else dict(planned.attrs),
         )

@@ -82,6 +82,10 @@ class ASHA(Scheduler):
     def _attrs(self, rung: int) -> dict[str, Any]:
         return {"bracket": "asha", "rung": rung, "max_rung": len(self.budgets) - 1}
 
+    def enqueued(self) -> Assignment:
+        """A queued configuration joins rung 0, and is promoted as any other."""
+        return Assignment(self.budgets[0], attrs=self._attrs(0))
+
     def promotable(self, n_results: int) -> int:
         """How many of a rung's best ``n_results`` results may go on to the next rung."""
         return n_results // self.factor

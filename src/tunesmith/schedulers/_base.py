@@ -76,6 +76,13 @@ class Scheduler(abc.ABC):
         """Why ``trial`` should stop now, or None to let it go on. Default: never stop."""
         return None
 
+    def enqueued(self) -> Assignment:
+        """The budget and attrs of a configuration the user queued (``Tuner.enqueue``).
+
+        Default: no budget, the objective decides.
+        """
+        return Assignment()
+
     def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
         """The finished trials the oracle learns from. Default: all of them."""
         return history

@@ -181,6 +181,11 @@ class _Brackets(Scheduler):
             parents = {promotion_slot(t.number): t.number for t in best}
         return None, False
 
+    def enqueued(self) -> Assignment:
+        """A queued configuration runs at ``max_budget``, beside the brackets (their slots
+        are the oracle's); the oracle then learns from it with the top rung's results."""
+        return Assignment(rung_budget(self.max_budget, self.min_budget, self.factor, 0))
+
     def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
         return model_history(history, self.model_min_trials)
 
