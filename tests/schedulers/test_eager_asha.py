@@ -68,6 +68,7 @@ def test_settings_and_bad_arguments() -> None:
         "min_budget": 1,
         "factor": 3,
         "eager_after": 2,
+        "max_attempts": 2,
     }
     assert repr(EagerASHA(9, eager_after=3)).startswith("EagerASHA(max_budget=9,")
     with pytest.raises(InvalidArgumentError, match=r"EagerASHA: eager_after .*got eager_after=0"):

@@ -77,6 +77,8 @@ class ASHA(Scheduler):
             "max_budget": self.max_budget,
             "min_budget": self.min_budget,
             "factor": self.factor,
+            "max_attempts": self.max_attempts,
+            "model_min_trials": self.model_min_trials,
         }
 
     def _attrs(self, rung: int) -> dict[str, Any]:
@@ -164,7 +166,14 @@ class EagerASHA(ASHA):
         self.eager_after = eager_after
 
     def settings(self) -> dict[str, Any]:
-        return {**super().settings(), "scheduler": "EagerASHA", "eager_after": self.eager_after}
+        return {
+            "scheduler": "EagerASHA",
+            "max_budget": self.max_budget,
+            "min_budget": self.min_budget,
+            "factor": self.factor,
+            "eager_after": self.eager_after,
+            "max_attempts": self.max_attempts,
+        }
 
     def promotable(self, n_results: int) -> int:
         eager = 1 if n_results >= self.eager_after else 0

@@ -136,6 +136,8 @@ class _Brackets(Scheduler):
             "min_budget": self.min_budget,
             "factor": self.factor,
             "iterations": self.iterations,
+            "max_attempts": self.max_attempts,
+            "model_min_trials": self.model_min_trials,
         }
 
     def assign(self, trials: Sequence[Trial], *, objective: Objective) -> Assignment | None:
