@@ -212,9 +212,9 @@ def worker(
     """
     import time
 
+    from tunesmith import schedulers
     from tunesmith.execution import TrialRunner
     from tunesmith.execution._worker import work
-    from tunesmith import schedulers
     from tunesmith.oracles import from_settings
     from tunesmith.tuner import artifacts_dir
 

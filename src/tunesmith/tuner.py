@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tunesmith import schedulers
 from tunesmith._validate import check_int_at_least, check_positive
 from tunesmith.exceptions import InvalidArgumentError, StudyNotFoundError
 from tunesmith.execution import ObjectiveFn, RunningTrial, TrialRunner
@@ -22,7 +23,6 @@ from tunesmith.execution._worker import (
     work,
 )
 from tunesmith.oracles import CoarseToFine, Oracle, from_settings
-from tunesmith import schedulers
 from tunesmith.schedulers import Scheduler
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from tunesmith.exceptions import InvalidArgumentError
-
 from tunesmith.schedulers._asha import ASHA, EagerASHA
 from tunesmith.schedulers._base import FIFO, SLOT_ATTR, Assignment, Scheduler
 from tunesmith.schedulers._hyperband import (
@@ -49,8 +48,9 @@ def from_settings(settings: Mapping[str, Any]) -> Scheduler:
 
     Example:
         >>> from tunesmith.schedulers import Hyperband, from_settings
-        >>> from_settings(Hyperband(27, iterations=2).settings())
-        Hyperband(max_budget=27, min_budget=1, factor=3, iterations=2, max_attempts=2, model_min_trials=10)
+        >>> again = from_settings(Hyperband(27, iterations=2).settings())
+        >>> type(again).__name__, again.max_budget, again.iterations
+        ('Hyperband', 27, 2)
     """
     args = {k: v for k, v in settings.items() if k != "scheduler"}
     name = settings.get("scheduler", "FIFO")
