@@ -47,9 +47,10 @@ def artifacts_dir(storage: Storage, study: str, artifacts: str | Path | None = N
 
 
 def _check_same_scheduler(study: str, stored: Mapping[str, Any], scheduler: Scheduler) -> None:
-    """A study resumes under the scheduler it was created with: other budgets or brackets
-    would not match the rungs its trials already ran."""
-    if not stored:
+    """A scheduled study resumes under the scheduler it was created with: other budgets or
+    brackets would not match the rungs its trials already ran. (A study created without
+    one, FIFO, may be run under any: its trials have no rungs to contradict.)"""
+    if stored.get("scheduler", "FIFO") == "FIFO":
         return
     given = scheduler.settings()
     same = stored.get("scheduler", "FIFO") == given["scheduler"] and all(
