@@ -197,7 +197,7 @@ def test_a_resumed_study_keeps_its_scheduler_and_refuses_another(tmp_path) -> No
         r"got scheduler=Hyperband\(max_budget=27, .*leave scheduler out",
     ):
         Tuner("loss", storage=url, study="s", scheduler=Hyperband(27))
-    with pytest.raises(InvalidArgumentError, match=r"scheduler ASHA\(max_budget=9, "):
+    with pytest.raises(InvalidArgumentError, match=r"got scheduler=ASHA\(max_budget=9, "):
         Tuner("loss", storage=url, study="s", scheduler=ASHA(9))
     # A study made without a scheduler (FIFO) may be run by workers with one.
     Tuner("loss", storage=url, study="plain", seed=0)
