@@ -51,9 +51,14 @@ def main() -> None:
     methods = [m for m in ORDER if m in runs]
     mean_val: dict[str, np.ndarray] = {}
     mean_test: dict[str, np.ndarray] = {}
+    sem_val: dict[str, np.ndarray] = {}  # standard error of the mean over seeds
     for m in methods:
         curves = [incumbent(r["evals"], budget) for r in runs[m]]
-        mean_val[m] = np.mean([c[0] for c in curves], axis=0)
+        vals = np.array([c[0] for c in curves])
+        mean_val[m] = vals.mean(axis=0)
+        sem_val[m] = (
+            vals.std(axis=0, ddof=1) / np.sqrt(len(vals)) if len(vals) > 1 else 0 * vals[0]
+        )
         mean_test[m] = np.mean([c[1] for c in curves], axis=0)
     seeds = {m: sorted(r["seed"] for r in runs[m]) for m in methods}
     first = runs[methods[0]][0]
@@ -93,6 +98,12 @@ def main() -> None:
                 + "".join(f"{d:+8.4f}" for d in diff)
                 + f"   {'beats at every budget' if wins else 'not at every budget'}"
             )
+    print("\nstandard error of each difference (independent runs): a gap under about twice it is noise")
+    print(f"{'':34s}" + "".join(f"{c:>8d}" for c in points))
+    for m in ours:
+        for p in peers:
+            se = [float(np.hypot(sem_val[m][c - 1], sem_val[p][c - 1])) for c in points]
+            print(f"{m + ' - ' + p:34s}" + "".join(f"{e:8.4f}" for e in se))
 
 
 if __name__ == "__main__":
