@@ -40,11 +40,13 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default=str(HERE / "results"), help="folder of results")
+    parser.add_argument("--seeds", type=int, nargs="*", help="only these seeds (default: all)")
     args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
     for path in sorted(Path(args.results).glob("*.json")):
         record = json.loads(path.read_text())
-        runs[record["method"]].append(record)
+        if args.seeds is None or record["seed"] in args.seeds:
+            runs[record["method"]].append(record)
     if not runs:
         raise SystemExit("no results yet: run benchmarks/multifidelity/run.py --seed N first")
     budget = min(r["budget"] for rs in runs.values() for r in rs)
@@ -66,6 +68,9 @@ def main() -> None:
         f"mnist1d MLP, {first['n_train']} training series, max_budget={first['max_budget']} "
         f"epochs, factor={first['factor']}, {budget} epochs per method; seeds {seeds[methods[0]]}"
     )
+    uneven = {m: s for m, s in seeds.items() if s != seeds[methods[0]]}
+    if uneven:
+        print(f"(methods with other seeds: {uneven})")
     points = [c for c in CHECKPOINTS if c <= budget]
     header = f"{'method':16s}" + "".join(f"{c:>8d}" for c in points) + "   test@end  seconds"
     print("\nbest validation accuracy (mean over seeds) after E epochs")
@@ -98,7 +103,10 @@ def main() -> None:
                 + "".join(f"{d:+8.4f}" for d in diff)
                 + f"   {'beats at every budget' if wins else 'not at every budget'}"
             )
-    print("\nstandard error of each difference (independent runs): a gap under about twice it is noise")
+    print(
+        "\nstandard error of each difference (independent runs): "
+        "a gap under about twice it is noise"
+    )
     print(f"{'':34s}" + "".join(f"{c:>8d}" for c in points))
     for m in ours:
         for p in peers:
