@@ -212,12 +212,12 @@ class TrialRunner:
             assignment = self.scheduler.assign(trials, objective=study.objective)
             if assignment is not None:
                 return assignment, trials
-            running = [t.number for t in trials if t.state is TrialState.RUNNING]
-            if running and all(n in self._beats for n in running):
+            running = [t for t in trials if t.state is TrialState.RUNNING]
+            if running and all(t.worker == self.worker for t in running):
                 raise SchedulerWaiting(
                     f"ask: the scheduler {self.scheduler!r} can start nothing until trial(s) "
-                    f"{running} finish, and this tuner holds them. Tell their results "
-                    "(tuner.tell) before asking for another trial."
+                    f"{[t.number for t in running]} finish, and this tuner holds them. Tell "
+                    "their results (tuner.tell) before asking for another trial."
                 )
             time.sleep(self.poll_interval)
             trials = self._all_trials()
