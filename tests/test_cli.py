@@ -79,3 +79,25 @@ def test_unknown_study_is_a_clear_error(url: str) -> None:
     result = CliRunner().invoke(main, ["best", "--storage", url, "--study", "nope"])
     assert result.exit_code == 1
     assert "no study named 'nope'. Studies in this storage: 'cli'." in result.output
+
+
+def test_a_worker_follows_the_studys_own_scheduler(tmp_path: Path) -> None:
+    from tunesmith.oracles import RandomSearch
+    from tunesmith.schedulers import SuccessiveHalving
+
+    url = f"sqlite:///{tmp_path}/sh.db"
+    Tuner("score", storage=url, study="sh", scheduler=SuccessiveHalving(3), oracle=RandomSearch())
+    (tmp_path / "obj.py").write_text(
+        "def objective(trial):\n"
+        "    x = trial.hp.Float('x', 0.0, 1.0)\n"
+        "    for step in range(trial.resume_step, trial.budget):\n"
+        "        trial.report(x * (step + 1), step=step)\n"
+        "    return x * trial.budget\n"
+    )
+    result = CliRunner().invoke(
+        main, ["worker", "--storage", url, "--study", "sh", f"{tmp_path / 'obj.py'}:objective"]
+    )
+    assert result.exit_code == 0, result.output
+    trials = tunesmith.get_storage(url).list_trials("sh")
+    # SuccessiveHalving(3): three configurations at budget 1, the best continued to 3.
+    assert [t.budget for t in trials] == [1.0, 1.0, 1.0, 3.0]

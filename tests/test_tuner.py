@@ -183,16 +183,23 @@ def test_bad_tuner_arguments() -> None:
         Tuner("throughput")
 
 
-def test_resuming_a_scheduled_study_needs_its_scheduler(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tunesmith.schedulers import Hyperband
+def test_a_resumed_study_keeps_its_scheduler_and_refuses_another(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tunesmith.schedulers import ASHA, FIFO, Hyperband
 
     url = f"sqlite:///{tmp_path}/s.db"
-    Tuner("loss", storage=url, study="s", scheduler=Hyperband(9))
+    Tuner("loss", storage=url, study="s", scheduler=Hyperband(9, model_min_trials=4))
+    resumed = Tuner("loss", storage=url, study="s")
+    assert isinstance(resumed.scheduler, Hyperband)
+    assert resumed.scheduler.settings() == Hyperband(9, model_min_trials=4).settings()
     with pytest.raises(
         InvalidArgumentError,
-        match=r"created with the scheduler Hyperband\("
-        r"max_budget=9.*Pass the same scheduler",
+        match=r"created with the scheduler Hyperband\(max_budget=9, .*model_min_trials=4\); "
+        r"got scheduler=Hyperband\(max_budget=27, .*leave scheduler out",
     ):
-        Tuner("loss", storage=url, study="s")
-    resumed = Tuner("loss", storage=url, study="s", scheduler=Hyperband(9))
-    assert isinstance(resumed.oracle, type(Tuner("loss").oracle))
+        Tuner("loss", storage=url, study="s", scheduler=Hyperband(27))
+    with pytest.raises(InvalidArgumentError, match=r"got scheduler=ASHA\(max_budget=9, "):
+        Tuner("loss", storage=url, study="s", scheduler=ASHA(9))
+    # A study made without a scheduler (FIFO) may be run by workers with one.
+    Tuner("loss", storage=url, study="plain", seed=0)
+    assert isinstance(Tuner("loss", storage=url, study="plain").scheduler, FIFO)
+    Tuner("loss", storage=url, study="plain", scheduler=Hyperband(9))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).parent
-OURS = ["hyperband", "hyperband_model"]
+OURS = ["hyperband", "hyperband_model", "eager_asha", "eager_asha_bo"]
 PEERS = ["optuna_hb", "optuna_sh", "kt_hyperband"]
 ORDER = ["random", *OURS, *PEERS]
 CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600]
@@ -37,19 +38,29 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", default=str(HERE / "results"), help="folder of results")
+    parser.add_argument("--seeds", type=int, nargs="*", help="only these seeds (default: all)")
+    args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
-    for path in sorted((HERE / "results").glob("*.json")):
+    for path in sorted(Path(args.results).glob("*.json")):
         record = json.loads(path.read_text())
-        runs[record["method"]].append(record)
+        if args.seeds is None or record["seed"] in args.seeds:
+            runs[record["method"]].append(record)
     if not runs:
         raise SystemExit("no results yet: run benchmarks/multifidelity/run.py --seed N first")
     budget = min(r["budget"] for rs in runs.values() for r in rs)
     methods = [m for m in ORDER if m in runs]
     mean_val: dict[str, np.ndarray] = {}
     mean_test: dict[str, np.ndarray] = {}
+    sem_val: dict[str, np.ndarray] = {}  # standard error of the mean over seeds
     for m in methods:
         curves = [incumbent(r["evals"], budget) for r in runs[m]]
-        mean_val[m] = np.mean([c[0] for c in curves], axis=0)
+        vals = np.array([c[0] for c in curves])
+        mean_val[m] = vals.mean(axis=0)
+        sem_val[m] = (
+            vals.std(axis=0, ddof=1) / np.sqrt(len(vals)) if len(vals) > 1 else 0 * vals[0]
+        )
         mean_test[m] = np.mean([c[1] for c in curves], axis=0)
     seeds = {m: sorted(r["seed"] for r in runs[m]) for m in methods}
     first = runs[methods[0]][0]
@@ -57,6 +68,9 @@ def main() -> None:
         f"mnist1d MLP, {first['n_train']} training series, max_budget={first['max_budget']} "
         f"epochs, factor={first['factor']}, {budget} epochs per method; seeds {seeds[methods[0]]}"
     )
+    uneven = {m: s for m, s in seeds.items() if s != seeds[methods[0]]}
+    if uneven:
+        print(f"(methods with other seeds: {uneven})")
     points = [c for c in CHECKPOINTS if c <= budget]
     header = f"{'method':16s}" + "".join(f"{c:>8d}" for c in points) + "   test@end  seconds"
     print("\nbest validation accuracy (mean over seeds) after E epochs")
@@ -89,6 +103,15 @@ def main() -> None:
                 + "".join(f"{d:+8.4f}" for d in diff)
                 + f"   {'beats at every budget' if wins else 'not at every budget'}"
             )
+    print(
+        "\nstandard error of each difference (independent runs): "
+        "a gap under about twice it is noise"
+    )
+    print(f"{'':34s}" + "".join(f"{c:>8d}" for c in points))
+    for m in ours:
+        for p in peers:
+            se = [float(np.hypot(sem_val[m][c - 1], sem_val[p][c - 1])) for c in points]
+            print(f"{m + ' - ' + p:34s}" + "".join(f"{e:8.4f}" for e in se))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ dropout and Adam's beta_1 (reverse_log). Methods, each given the same epoch budg
 - ``random``: tunesmith RandomSearch, every trial at ``max_budget`` epochs.
 - ``hyperband``: tunesmith Hyperband + RandomSearch (promotions resume from checkpoints).
 - ``hyperband_model``: tunesmith Hyperband + CoarseToFine (model-based brackets).
+- ``eager_asha``: tunesmith EagerASHA + CoarseToFine, both with their defaults;
+  ``eager_asha_bo``: EagerASHA + BayesianOptimization (defaults).
 - ``optuna_hb``: Optuna TPE + HyperbandPruner; ``optuna_sh``: TPE + SuccessiveHalvingPruner.
 - ``kt_hyperband``: Keras Tuner's Hyperband on Keras 3 with the torch backend (no TensorFlow).
 
@@ -152,8 +154,8 @@ def tunesmith_config(hp: Any) -> dict[str, Any]:
 
 def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget: int) -> Ledger:
     from tunesmith import Tuner
-    from tunesmith.oracles import CoarseToFine, RandomSearch
-    from tunesmith.schedulers import FIFO, Hyperband
+    from tunesmith.oracles import BayesianOptimization, CoarseToFine, RandomSearch
+    from tunesmith.schedulers import FIFO, EagerASHA, Hyperband
 
     ledger = Ledger()
 
@@ -191,13 +193,19 @@ def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget:
             while ledger.epochs < budget:
                 tuner.search(objective, max_trials=len(tuner.trials) + 1, progress=False)
             return ledger
-        oracle = (
-            RandomSearch()
-            if method == "hyperband"
-            else CoarseToFine(n_coarse=9, top_fraction=0.15, explore=1 / 3)
-        )
-        hb = Hyperband(MAX_BUDGET, factor=FACTOR, iterations=50, model_min_trials=9)
-        tuner = Tuner("val_accuracy", oracle=oracle, scheduler=hb, seed=seed, artifacts=tmp)
+        oracle: Any
+        scheduler: Any
+        if method.startswith("eager_asha"):
+            oracle = BayesianOptimization() if method == "eager_asha_bo" else CoarseToFine()
+            scheduler = EagerASHA(MAX_BUDGET, factor=FACTOR)
+        else:
+            oracle = (
+                RandomSearch()
+                if method == "hyperband"
+                else CoarseToFine(n_coarse=9, top_fraction=0.15, explore=1 / 3)
+            )
+            scheduler = Hyperband(MAX_BUDGET, factor=FACTOR, iterations=50, model_min_trials=9)
+        tuner = Tuner("val_accuracy", oracle=oracle, scheduler=scheduler, seed=seed, artifacts=tmp)
         while ledger.epochs < budget:
             tuner.search(objective, max_trials=len(tuner.trials) + 1, progress=False)
     return ledger
@@ -331,7 +339,8 @@ def run_keras_tuner(seed: int, data: dict[str, torch.Tensor], budget: int) -> Le
     return ledger
 
 
-METHODS = ["random", "hyperband", "hyperband_model", "optuna_hb", "optuna_sh", "kt_hyperband"]
+TUNESMITH = ["random", "hyperband", "hyperband_model", "eager_asha", "eager_asha_bo"]
+METHODS = [*TUNESMITH, "optuna_hb", "optuna_sh", "kt_hyperband"]
 
 
 def main() -> None:
@@ -340,14 +349,15 @@ def main() -> None:
     parser.add_argument("--methods", nargs="*", default=METHODS, choices=METHODS)
     parser.add_argument("--budget", type=int, default=400, help="epochs per method")
     parser.add_argument("--n-train", type=int, default=2000)
+    parser.add_argument("--out", default=str(HERE / "results"), help="folder for the results")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data = load_data(args.n_train)
-    out = HERE / "results"
+    out = Path(args.out)
     out.mkdir(exist_ok=True)
     for method in args.methods:
         start = time.monotonic()
-        if method in ("random", "hyperband", "hyperband_model"):
+        if method in TUNESMITH:
             ledger = run_tunesmith(method, args.seed, data, args.budget)
         elif method.startswith("optuna"):
             ledger = run_optuna(method, args.seed, data, args.budget)

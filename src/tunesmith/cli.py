@@ -193,7 +193,7 @@ def _load(target: str, what: str) -> Any:
 @click.option(
     "--scheduler",
     "scheduler_target",
-    help="module:factory returning the study's scheduler (needed when the study has one).",
+    help="module:factory returning the scheduler; default: the study's own.",
 )
 def worker(
     storage: str,
@@ -212,6 +212,7 @@ def worker(
     """
     import time
 
+    from tunesmith import schedulers
     from tunesmith.execution import TrialRunner
     from tunesmith.execution._worker import work
     from tunesmith.oracles import from_settings
@@ -225,14 +226,11 @@ def worker(
         else from_settings(record.settings.get("oracle", {}))
     )
     fn = _load(objective, "OBJECTIVE")
-    scheduler = _load(scheduler_target, "--scheduler")() if scheduler_target else None
-    stored = record.settings.get("scheduler", {}).get("scheduler", "FIFO")
-    if scheduler is None and stored != "FIFO":
-        raise click.ClickException(
-            f"study {study!r} runs under the scheduler {stored}; give the same one with "
-            "--scheduler module:factory (a function returning it), so this worker follows "
-            "its brackets."
-        )
+    scheduler = (
+        _load(scheduler_target, "--scheduler")()
+        if scheduler_target
+        else schedulers.from_settings(record.settings.get("scheduler", {}))
+    )
     runner = TrialRunner(
         s,
         study,

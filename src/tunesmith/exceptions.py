@@ -51,6 +51,11 @@ class TooManyFailedTrials(TunesmithError, RuntimeError):
     """Several trials in a row failed, so the search stopped instead of burning compute."""
 
 
+class SchedulerWaiting(TunesmithError, RuntimeError):
+    """The scheduler can start nothing until trials finish that only the caller can finish
+    (asked with ``Tuner.ask()`` and not told yet): waiting would never end."""
+
+
 class MissingDependencyError(TunesmithError, ImportError):
     """An optional dependency is needed; the message names the extra to install."""
 

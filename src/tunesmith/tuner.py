@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tunesmith import schedulers
 from tunesmith._validate import check_int_at_least, check_positive
 from tunesmith.exceptions import InvalidArgumentError, StudyNotFoundError
 from tunesmith.execution import ObjectiveFn, RunningTrial, TrialRunner
@@ -22,7 +23,7 @@ from tunesmith.execution._worker import (
     work,
 )
 from tunesmith.oracles import CoarseToFine, Oracle, from_settings
-from tunesmith.schedulers import FIFO, Scheduler
+from tunesmith.schedulers import Scheduler
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
 from tunesmith.study import Study
@@ -45,6 +46,26 @@ def artifacts_dir(storage: Storage, study: str, artifacts: str | Path | None = N
     return root / study
 
 
+def _check_same_scheduler(study: str, stored: Mapping[str, Any], scheduler: Scheduler) -> None:
+    """A scheduled study resumes under the scheduler it was created with: other budgets or
+    brackets would not match the rungs its trials already ran. (A study created without
+    one, FIFO, may be run under any: its trials have no rungs to contradict.)"""
+    if stored.get("scheduler", "FIFO") == "FIFO":
+        return
+    given = scheduler.settings()
+    same = stored.get("scheduler", "FIFO") == given["scheduler"] and all(
+        stored[k] == given[k] for k in stored.keys() & given.keys()
+    )
+    if not same:
+        args = ", ".join(f"{k}={v!r}" for k, v in stored.items() if k != "scheduler")
+        raise InvalidArgumentError(
+            f"study {study!r} was created with the scheduler "
+            f"{stored.get('scheduler', 'FIFO')}({args}); got "
+            f"scheduler={scheduler!r}. Its trials ran that schedule's rungs: leave scheduler "
+            "out (or pass the same one) to resume it, or give another study name."
+        )
+
+
 class Tuner:
     """Tunes an objective function: the entry point for most users.
 
@@ -59,7 +80,8 @@ class Tuner:
             for a resumed study the oracle it was created with.
         scheduler: Decides budgets, promotions and early stops
             (:class:`~tunesmith.schedulers.Hyperband`, ``ASHA``, ``MedianStopping``); default
-            :class:`~tunesmith.schedulers.FIFO`, which lets every trial run.
+            :class:`~tunesmith.schedulers.FIFO`, which lets every trial run, or for a
+            resumed study the scheduler it was created with (another one is refused).
         storage: A URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
             None to keep the study in memory.
         study: The study's name; ``"default"`` if None.
@@ -110,7 +132,7 @@ class Tuner:
                 f"Tuner: oracle must be an Oracle, got oracle={oracle!r}. "
                 "Use e.g. tunesmith.oracles.RandomSearch()."
             )
-        self.scheduler = scheduler if scheduler is not None else FIFO()
+        self.scheduler = scheduler if scheduler is not None else schedulers.FIFO()
         if not isinstance(self.scheduler, Scheduler):
             raise InvalidArgumentError(
                 f"Tuner: scheduler must be a Scheduler, got scheduler={scheduler!r}. "
@@ -128,13 +150,10 @@ class Tuner:
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
         self.study = self._open_study(declared, seed)
         stored = self.study.settings.get("scheduler", {})
-        if scheduler is None and stored.get("scheduler", "FIFO") != "FIFO":
-            args = ", ".join(f"{k}={v!r}" for k, v in stored.items() if k != "scheduler")
-            raise InvalidArgumentError(
-                f"study {self.study_name!r} was created with the scheduler "
-                f"{stored['scheduler']}({args}); got scheduler=None. Pass the same scheduler "
-                "to resume it, so its brackets and rungs continue."
-            )
+        if scheduler is None:
+            self.scheduler = schedulers.from_settings(stored)  # a resumed study's own
+        else:
+            _check_same_scheduler(self.study_name, stored, self.scheduler)
         if oracle is None and "oracle" in self.study.settings:
             self.oracle = from_settings(self.study.settings["oracle"])  # a resumed study's own
         self.seed = int(seed if seed is not None else self.study.settings["seed"])
@@ -326,6 +345,10 @@ class Tuner:
             >>> x = trial.hp.Float("x", 0.0, 1.0)
             >>> tuner.tell(trial, (x - 0.5) ** 2).state.name
             'COMPLETED'
+
+        Raises:
+            SchedulerWaiting: the scheduler can start nothing until trials this tuner asked
+                for are told (a Hyperband rung waits on them); tell them first.
         """
         return self.runner.start_trial()
 

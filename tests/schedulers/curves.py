@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable, Sequence
 
-from tunesmith import RunningTrial
+from tunesmith import RunningTrial, Trial
 
 STATE = "state.json"
 
@@ -47,3 +48,21 @@ def curve_objective(trial: RunningTrial, *, sleep: float = 0.0) -> float:
         if trial.should_stop():
             break
     return value
+
+
+def check_asha_paths(trials: Sequence[Trial], promotable: Callable[[int], int]) -> None:
+    """Each trial starts at rung 0 (budget 1) or continues its parent one rung up; when it
+    was promoted, its parent was among the best ``promotable(n)`` of the ``n`` results its
+    rung held then (the trials ran one at a time)."""
+    by = {t.number: t for t in trials}
+    for t in trials:
+        if t.parent is None:
+            assert t.attrs["rung"] == 0 and t.budget == 1.0
+            continue
+        parent = by[t.parent]
+        assert t.attrs["rung"] == parent.attrs["rung"] + 1
+        rung = [
+            u for u in trials if u.attrs["rung"] == parent.attrs["rung"] and u.number < t.number
+        ]
+        better = sum(1 for u in rung if u.value > parent.value)  # type: ignore[operator]
+        assert better < promotable(len(rung))

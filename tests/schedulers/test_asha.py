@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tests.schedulers.curves import curve_objective
+from tests.schedulers.curves import check_asha_paths, curve_objective
 from tunesmith import InMemoryStorage, Objective, TrialState, Tuner
 from tunesmith.oracles import RandomSearch
 from tunesmith.schedulers import ASHA
@@ -19,19 +19,8 @@ def test_never_waits_and_promotes_the_top_third(tmp_path) -> None:  # type: igno
     tuner.search(curve_objective, max_trials=40, progress=False)
     trials = tuner.trials
     assert len(trials) == 40 and all(t.state is TrialState.COMPLETED for t in trials)
-    by = {t.number: t for t in trials}
-    for t in trials:
-        if t.parent is None:
-            assert t.attrs["rung"] == 0 and t.budget == 1.0
-            continue
-        parent = by[t.parent]
-        assert t.attrs["rung"] == parent.attrs["rung"] + 1
-        # When it was promoted, the parent was in the top third of its rung so far.
-        rung = [
-            u for u in trials if u.attrs["rung"] == parent.attrs["rung"] and u.number < t.number
-        ]
-        better = sum(1 for u in rung if u.value > parent.value)
-        assert better < len(rung) // 3
+    # When it was promoted, the parent was in the top third of its rung so far.
+    check_asha_paths(trials, lambda n: n // 3)
     assert Counter(t.parent for t in trials if t.parent is not None).most_common(1)[0][1] == 1
     assert max(t.attrs["rung"] for t in trials) == 2
 

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from tests.schedulers.curves import STATE, curve_objective
-from tunesmith import InvalidArgumentError, TrialState, Tuner
+from tunesmith import InvalidArgumentError, Objective, TrialState, Tuner
 from tunesmith.oracles import CoarseToFine, RandomSearch
 from tunesmith.schedulers import Hyperband, SuccessiveHalving, hyperband_brackets, rungs
 
@@ -122,7 +122,9 @@ class TestHyperbandSearch:
         hb = Hyperband(27, model_min_trials=4)
         tuner = _search(hb, tmp_path, oracle=CoarseToFine(n_coarse=4, explore=0.0), seed=3)
         trials = tuner.trials
-        seen = hb.oracle_history([t for t in trials if t.state.is_finished])
+        seen = hb.oracle_history(
+            [t for t in trials if t.state.is_finished], objective=Objective("accuracy")
+        )
         assert {t.budget for t in seen} == {27.0}
         late = [t for t in trials if t.parent is None and t.attrs["bracket"] == 0]
         early = [t for t in trials if t.parent is None and t.attrs["bracket"] == 3]

@@ -25,12 +25,13 @@ def test_three_workers_run_hyperband_exactly(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_three_workers_run_asha_without_double_promotions(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scheduler", ["ASHA", "EagerASHA"])
+def test_three_workers_run_asha_without_double_promotions(tmp_path: Path, scheduler: str) -> None:
     url = f"sqlite:///{tmp_path}/study.db"
     Tuner("accuracy", storage=url, study="s", seed=0)
     workers = [
         start_worker(
-            url, tmp_path / "a", scheduler="ASHA", sleep=0.01, kwargs="{'max_trials': 45}"
+            url, tmp_path / "a", scheduler=scheduler, sleep=0.01, kwargs="{'max_trials': 45}"
         )
         for _ in range(3)
     ]

@@ -14,6 +14,7 @@ import numpy as np
 
 from tunesmith.exceptions import (
     DuplicatedTrialError,
+    SchedulerWaiting,
     SlotTakenError,
     TrialLimitReached,
     TunesmithError,
@@ -168,6 +169,8 @@ class TrialRunner:
         Raises:
             SearchSpaceExhausted: the oracle has nothing left (nothing is created).
             TrialLimitReached: the study holds ``limit`` trials and none waits.
+            SchedulerWaiting: the scheduler waits on running trials that this runner
+                started and was not told about (``Tuner.ask`` without ``tell``).
         """
         study, trials = self._snapshot()
         if self.fail_stale(trials):
@@ -203,7 +206,7 @@ class TrialRunner:
         tail = _unfinished_part(trials)
         history = trials[: len(trials) - len(tail)] + [t for t in tail if t.state.is_finished]
         if self.scheduler is not None:
-            history = list(self.scheduler.oracle_history(history))
+            history = list(self.scheduler.oracle_history(history, objective=study.objective))
         pending = [t for t in tail if t.state is TrialState.RUNNING and t.number != number]
         rng = np.random.default_rng(trial_seed(self.seed, number) ^ 0x5EED)
         point = self.oracle.suggest(
@@ -233,6 +236,13 @@ class TrialRunner:
             assignment = self.scheduler.assign(trials, objective=study.objective)
             if assignment is not None:
                 return assignment, trials
+            running = [t for t in _unfinished_part(trials) if t.state is TrialState.RUNNING]
+            if running and all(t.worker == self.worker for t in running):
+                raise SchedulerWaiting(
+                    f"ask: the scheduler {self.scheduler!r} can start nothing until trial(s) "
+                    f"{[t.number for t in running]} finish, and this tuner holds them. Tell "
+                    "their results (tuner.tell) before asking for another trial."
+                )
             time.sleep(self.poll_interval)
             trials = self._all_trials()
             if self.fail_stale(trials):
@@ -411,6 +421,12 @@ class TrialRunner:
     def enqueue(self, values: Mapping[str, Any]) -> Trial:
         """Adds a configuration to run before the oracle's own (WAITING until claimed)."""
         space = self.storage.load_study(self.study).space
+        # Under a scheduler it gets the budget (and rung) the scheduler gives queued ones.
+        planned = self.scheduler.enqueued() if self.scheduler is not None else None
         return self.storage.create_trial(
-            self.study, state=TrialState.WAITING, values=space.validate(values)
+            self.study,
+            state=TrialState.WAITING,
+            values=space.validate(values),
+            budget=None if planned is None else planned.budget,
+            attrs=None if planned is None else dict(planned.attrs),
         )

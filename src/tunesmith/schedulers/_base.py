@@ -50,7 +50,8 @@ class Scheduler(abc.ABC):
       True, with the trial's stored record (its reports so far) and every trial of the
       study; it returns why the trial should stop, or None.
     - ``oracle_history`` chooses which finished trials the oracle learns from when it
-      proposes a new configuration (trials at several budgets are not comparable).
+      proposes a new configuration (trials at several budgets are not comparable), and may
+      hand it copies whose values are rescored (see :class:`EagerASHA`).
     - A scheduler keeps no state between calls that it could not rebuild from the trials:
       several workers, and a resumed study, reach the same decisions. No I/O, no threads.
       Every decision is recorded in the trials (budget, parent, attrs), so a crash loses
@@ -75,7 +76,14 @@ class Scheduler(abc.ABC):
         """Why ``trial`` should stop now, or None to let it go on. Default: never stop."""
         return None
 
-    def oracle_history(self, history: Sequence[Trial]) -> Sequence[Trial]:
+    def enqueued(self) -> Assignment:
+        """The budget and attrs of a configuration the user queued (``Tuner.enqueue``).
+
+        Default: no budget, the objective decides.
+        """
+        return Assignment()
+
+    def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
         """The finished trials the oracle learns from. Default: all of them."""
         return history
 

@@ -136,6 +136,8 @@ class _Brackets(Scheduler):
             "min_budget": self.min_budget,
             "factor": self.factor,
             "iterations": self.iterations,
+            "max_attempts": self.max_attempts,
+            "model_min_trials": self.model_min_trials,
         }
 
     def assign(self, trials: Sequence[Trial], *, objective: Objective) -> Assignment | None:
@@ -181,7 +183,12 @@ class _Brackets(Scheduler):
             parents = {promotion_slot(t.number): t.number for t in best}
         return None, False
 
-    def oracle_history(self, history: Sequence[Trial]) -> Sequence[Trial]:
+    def enqueued(self) -> Assignment:
+        """A queued configuration runs at ``max_budget``, beside the brackets (their slots
+        are the oracle's); the oracle then learns from it with the top rung's results."""
+        return Assignment(rung_budget(self.max_budget, self.min_budget, self.factor, 0))
+
+    def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
         return model_history(history, self.model_min_trials)
 
 

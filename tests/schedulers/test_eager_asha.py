@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.schedulers.curves import check_asha_paths, curve_objective
+from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
+from tunesmith.oracles import CoarseToFine, RandomSearch
+from tunesmith.schedulers import ASHA, EagerASHA, ladder_history
+from tunesmith.trial import Trial
+
+
+def _search(scheduler: ASHA, tmp_path: Path, n: int, **kwargs: object) -> list[Trial]:
+    tuner = Tuner(
+        "accuracy",
+        scheduler=scheduler,
+        oracle=kwargs.pop("oracle", RandomSearch()),  # type: ignore[arg-type]
+        seed=kwargs.pop("seed", 0),  # type: ignore[arg-type]
+        artifacts=tmp_path,
+    )
+    tuner.search(curve_objective, max_trials=n, progress=False)
+    return tuner.trials
+
+
+def _deepest_at(trials: list[Trial], budget: float) -> int:
+    return next(t.number for t in trials if t.budget == budget)
+
+
+def test_promotes_the_best_of_a_rung_once_it_has_a_rival(tmp_path: Path) -> None:
+    trials = _search(EagerASHA(27), tmp_path, 40)
+    assert all(t.state is TrialState.COMPLETED for t in trials)
+    # The best of a rung with two or more results, else ASHA's top third.
+    check_asha_paths(trials, lambda n: max(n // 3, 1 if n >= 2 else 0))
+    assert max(t.attrs["rung"] for t in trials) == 3
+
+
+def test_reaches_the_top_rung_long_before_asha(tmp_path: Path) -> None:
+    eager = _search(EagerASHA(27), tmp_path / "e", 40)
+    plain = _search(ASHA(27), tmp_path / "p", 40)
+    # Same seed, same oracle: only the promotion rule differs.
+    assert _deepest_at(eager, 27.0) < _deepest_at(plain, 27.0)
+
+
+def test_eager_after_one_is_optunas_rule_the_first_configuration_runs_to_the_end(
+    tmp_path: Path,
+) -> None:
+    trials = _search(EagerASHA(9, eager_after=1), tmp_path, 4)
+    assert [t.budget for t in trials] == [1.0, 3.0, 9.0, 1.0]
+    assert [t.parent for t in trials] == [None, 0, 1, None]
+
+
+def test_settings_and_bad_arguments() -> None:
+    assert EagerASHA(27).settings() == {
+        "scheduler": "EagerASHA",
+        "max_budget": 27,
+        "min_budget": 1,
+        "factor": 3,
+        "eager_after": 2,
+        "max_attempts": 2,
+    }
+    assert repr(EagerASHA(9, eager_after=3)).startswith("EagerASHA(max_budget=9,")
+    with pytest.raises(InvalidArgumentError, match=r"EagerASHA: eager_after .*got eager_after=0"):
+        EagerASHA(9, eager_after=0)
+
+
+def test_the_oracle_learns_from_one_score_per_configuration(tmp_path: Path) -> None:
+    scheduler = EagerASHA(9)
+    trials = _search(scheduler, tmp_path, 30, oracle=CoarseToFine(n_coarse=6), seed=2)
+    finished = [t for t in trials if t.state.is_finished]
+    seen = scheduler.oracle_history(finished, objective=Objective("accuracy"))
+    # One trial per configuration: the deepest of its path.
+    assert len(seen) == sum(1 for t in trials if t.parent is None)
+    assert len({tuple(sorted(t.values.items())) for t in seen}) == len(seen)
+    # Ranked by rung first: every configuration that reached rung 2 ranks above any other.
+    ranked = sorted(seen, key=lambda t: -t.value)  # type: ignore[arg-type,operator]
+    top = [t for t in seen if t.attrs["rung"] == 2]
+    assert top and {t.number for t in ranked[: len(top)]} == {t.number for t in top}
+    # Within a rung, the scores keep the order of the values.
+    rung0 = sorted((t for t in seen if t.attrs["rung"] == 0), key=lambda t: t.number)
+    by = {t.number: t for t in trials}
+    for a in rung0:
+        for b in rung0:
+            if by[a.number].value < by[b.number].value:  # type: ignore[operator]
+                assert a.value < b.value  # type: ignore[operator]
+
+
+def test_ladder_history_for_a_minimized_objective_keeps_failed_trials() -> None:
+    storage = InMemoryStorage()
+    storage.create_study("s", Objective("loss"))
+
+    def add(loss: float | None, rung: int, parent: int | None = None) -> None:
+        t = storage.create_trial("s", values={"x": rung}, parent=parent, attrs={"rung": rung})
+        state = TrialState.FAILED if loss is None else TrialState.COMPLETED
+        storage.finish_trial("s", t.number, state, value=loss)
+
+    add(0.9, 0)  # 0
+    add(0.2, 0)  # 1: promoted
+    add(0.5, 0)  # 2
+    add(0.4, 1, parent=1)  # 3
+    add(None, 0)  # 4: failed
+    seen = ladder_history(storage.list_trials("s"), objective=Objective("loss"))
+    assert [t.number for t in seen] == [0, 2, 3, 4]
+    scores = {t.number: t.value for t in seen}
+    # Lower is better for a loss: the promoted configuration first, then 2, then 0.
+    assert scores[3] == -1.0 and scores[2] == pytest.approx(-1 / 3) and scores[0] == 0.0
+    assert scores[4] is None
