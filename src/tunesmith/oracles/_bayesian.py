@@ -84,8 +84,9 @@ class BayesianOptimization(Oracle):
       or running is never proposed while another exists.
 
     The first ``n_initial`` trials (the enqueued ones included) fill the space: each is the
-    next point of a scrambled Sobol sequence through the first trial. Trials other workers are running count as
-    observed at the mean (a constant liar), so parallel workers spread out. Beyond
+    next point of a scrambled Sobol sequence through the first trial. Trials other workers
+    are running count as observed at the mean (a constant liar), so parallel workers spread
+    out. Beyond
     ``max_model_trials`` finished trials the model is fitted to the best half of them and
     an even spread of the rest, and the hyperparameters are refitted only as the history
     grows by a fifth, which bounds the cost of a suggestion.
@@ -223,9 +224,10 @@ class BayesianOptimization(Oracle):
         """The hyperparameters for the first ``len(rows)`` trials: a pure function of them.
 
         At each anchor size the fit starts from the previous anchor's fit and from the
-        prior; between anchors, a small history refits warm from the anchor below, and a
-        large one reuses it. Fits are cached by their data, so a cold cache (a resumed
-        study, another worker) recomputes the same chain.
+        prior, and decides whether to warp; between anchors, a small history refits warm
+        from the anchor below (warped if that one is), and a large one reuses it. Fits are
+        cached by their data, so a cold cache (a resumed study, another worker) recomputes
+        the same chain.
         """
         n = len(rows)
         anchors = [a for a in _anchors(n, self.refit_below) if a <= n]
@@ -245,7 +247,9 @@ class BayesianOptimization(Oracle):
             if data is not None:
                 warm = (size == n and not is_anchor) or size >= self.refit_below
                 starts = [theta] if warm or i == 0 else [theta, enc.layout.default()]
-                theta = fit(enc.layout, data[0], data[1], starts)
+                # Whether to warp is decided at anchors; a refit between them keeps it.
+                warp = enc.layout.is_warped(theta) if size == n and not is_anchor else None
+                theta = fit(enc.layout, data[0], data[1], starts, warp=warp)
             self._fits[keys[i]] = theta
             if len(self._fits) > _CACHE_SIZE:
                 self._fits.popitem(last=False)

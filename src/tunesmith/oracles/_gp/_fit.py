@@ -218,18 +218,31 @@ def fit(
     y: np.ndarray,
     starts: Sequence[np.ndarray],
     *,
+    warp: bool | None = None,
     max_iter: int = 100,
 ) -> np.ndarray:
-    """The ``theta`` of least :func:`neg_log_posterior` reached from ``starts``, the
-    warping kept only where it pays for itself (see the module docstring).
+    """The ``theta`` of least :func:`neg_log_posterior` reached from ``starts``.
 
-    The unwarped kernel is fitted first (from ``starts`` with their warping removed);
-    the warped one from that fit and from the ``starts`` that were warped.
+    Args:
+        layout: Where each hyperparameter sits in ``theta``.
+        x: Training inputs, numeric coordinates unwarped.
+        y: Standardized training targets.
+        starts: Values of ``theta`` to start L-BFGS-B from.
+        warp: True fits with warping, False without; None fits both and keeps the warping
+            only where it pays for itself (see the module docstring): the unwarped kernel
+            is fitted first (from ``starts`` with their warping removed), the warped one
+            from that fit and from the ``starts`` that were warped.
+        max_iter: L-BFGS-B iterations per start.
+
+    Returns:
+        The fitted ``theta``.
     """
+    if warp or (warp is None and layout.n_numeric == 0):
+        return _minimize(layout, x, y, starts, layout.bounds(warp=bool(warp)), max_iter)[0]
     plain, plain_value = _minimize(
         layout, x, y, [layout.unwarped(s) for s in starts], layout.bounds(warp=False), max_iter
     )
-    if layout.n_numeric == 0:
+    if warp is False:
         return plain
     warm = [s for s in starts if layout.is_warped(s)]
     warped, warped_value = _minimize(layout, x, y, [plain, *warm], layout.bounds(), max_iter)
