@@ -74,6 +74,8 @@ def regret(record: dict, k: int) -> float:
 def report(
     problems: list[Problem], budgets: list[int], seeds: int, only: list[str] | None = None
 ) -> None:
+    if not problems:
+        return
     records = [r for r in load() if not only or r["method"] in only]
     methods = sorted({r["method"] for r in records})
     final = budgets[-1]

@@ -126,6 +126,20 @@ class TestFit:
         length = np.exp(theta[:2])
         assert length[0] < length[1]
 
+    def test_warping_is_kept_only_where_the_data_pay_for_it(self) -> None:
+        layout = Layout(1, ())
+        z = np.linspace(0.0, 1.0, 60)[:, None]
+        x = Inputs(z, np.ones_like(z), np.zeros((60, 0)))
+        # Steep near 0 and flat beyond: a bend of the input explains it far better.
+        steep = np.log(z[:, 0] + 1e-3)
+        steep = (steep - steep.mean()) / steep.std()
+        assert layout.is_warped(fit(layout, x, steep, [layout.default()]))
+        # A smooth bump on six points: the two warping parameters are not worth their cost.
+        few = Inputs(z[::12], np.ones_like(z[::12]), np.zeros((5, 0)))
+        bump = np.sin(3.0 * z[::12, 0])
+        bump = (bump - bump.mean()) / bump.std()
+        assert not layout.is_warped(fit(layout, few, bump, [layout.default()]))
+
     def test_posterior_gradients_match_finite_differences(self) -> None:
         x, y = mixed_inputs(12, 5), np.random.default_rng(5).standard_normal(12)
         theta = LAYOUT.default() + 0.3 * np.random.default_rng(6).standard_normal(LAYOUT.size)

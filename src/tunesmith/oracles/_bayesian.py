@@ -31,7 +31,8 @@ _ENUMERATE = 2048
 #: Trials near which local candidates are drawn, and the steps they are drawn with.
 _N_LOCAL_CENTRES = 5
 _LOCAL_STEPS = (0.02, 0.07, 0.2)
-#: Candidates refined by gradient.
+#: Candidates refined by gradient, on top of the best trial (climbing from the incumbent
+#: exploits the model's slope where it is best known).
 _N_REFINE = 4
 #: Fits are kept for this many histories.
 _CACHE_SIZE = 64
@@ -74,17 +75,18 @@ class BayesianOptimization(Oracle):
       values by equality, and a parameter inactive under its condition adds nothing;
     - Kumaraswamy input warping per numeric parameter, fitted with the kernel by maximizing
       the marginal likelihood with priors (scipy L-BFGS-B, warm-started from the previous
-      fit);
+      fit), and kept only when it gains more likelihood than the BIC charges for it;
     - the objective standardized and Yeo-Johnson transformed (normal scores of the ranks
       when that fails), failed trials taking the worst value seen;
     - log expected improvement over scrambled Sobol candidates and candidates near the best
-      trials, the best few refined by gradient. Integers, steps and choices are scored at
-      the values they will take, and a configuration already tried or running is never
-      proposed while another exists.
+      trials, the best few and the best trial refined by gradient. Integers, steps and
+      choices are scored at the values they will take, and a configuration already tried
+      or running is never proposed while another exists.
 
     The first ``n_initial`` trials (the enqueued ones included) fill the space: each is the
-    Sobol candidate farthest from those tried. Trials other workers are running count as
-    observed at the mean (a constant liar), so parallel workers spread out. Beyond
+    next point of a scrambled Sobol sequence through the first trial. Trials other workers
+    are running count as observed at the mean (a constant liar), so parallel workers spread
+    out. Beyond
     ``max_model_trials`` finished trials the model is fitted to the best half of them and
     an even spread of the rest, and the hyperparameters are refitted only as the history
     grows by a fifth, which bounds the cost of a suggestion.
@@ -222,9 +224,10 @@ class BayesianOptimization(Oracle):
         """The hyperparameters for the first ``len(rows)`` trials: a pure function of them.
 
         At each anchor size the fit starts from the previous anchor's fit and from the
-        prior; between anchors, a small history refits warm from the anchor below, and a
-        large one reuses it. Fits are cached by their data, so a cold cache (a resumed
-        study, another worker) recomputes the same chain.
+        prior, and decides whether to warp; between anchors, a small history refits warm
+        from the anchor below (warped if that one is), and a large one reuses it. Fits are
+        cached by their data, so a cold cache (a resumed study, another worker) recomputes
+        the same chain.
         """
         n = len(rows)
         anchors = [a for a in _anchors(n, self.refit_below) if a <= n]
@@ -244,7 +247,9 @@ class BayesianOptimization(Oracle):
             if data is not None:
                 warm = (size == n and not is_anchor) or size >= self.refit_below
                 starts = [theta] if warm or i == 0 else [theta, enc.layout.default()]
-                theta = fit(enc.layout, data[0], data[1], starts)
+                # Whether to warp is decided at anchors; a refit between them keeps it.
+                warp = enc.layout.is_warped(theta) if size == n and not is_anchor else None
+                theta = fit(enc.layout, data[0], data[1], starts, warp=warp)
             self._fits[keys[i]] = theta
             if len(self._fits) > _CACHE_SIZE:
                 self._fits.popitem(last=False)
@@ -336,7 +341,8 @@ class BayesianOptimization(Oracle):
         score = log_ei(mean, var, best)[0]
         if not is_all and len(enc.continuous):
             starts = np.argsort(-score, kind="stable")[:_N_REFINE]
-            refined = self._refine(enc, gp, best, cands[starts])
+            incumbent = enc.deactivate(rows[np.argsort(y, kind="stable")[:1]])
+            refined = self._refine(enc, gp, best, np.concatenate([cands[starts], incumbent]))
             mean, var = gp.predict(enc.inputs(refined))
             cands = np.concatenate([cands, refined])
             score = np.concatenate([score, log_ei(mean, var, best)[0]])
