@@ -6,9 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from tunesmith.exceptions import StorageError
+from tunesmith.execution import TrialRunner
+from tunesmith.oracles import RandomSearch
 from tunesmith.storage import SQLStorage, _sql
 from tunesmith.testing import PostgresServer
-from tunesmith.trial import Objective
+from tunesmith.trial import Objective, TrialState
 
 
 def _drop_other_connections(url: str) -> int:
@@ -54,4 +56,20 @@ def test_a_busy_connection_is_not_pinged(
     with pytest.raises(StorageError, match="refused the operation.*Check that it is running"):
         storage.load_study("s")
     assert storage.load_study("s").name == "s"
+    storage.close()
+
+
+def test_a_finished_trial_survives_a_connection_dropped_while_it_ran(
+    storage: SQLStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The drop comes inside the trusted window, so the finish's first try fails on it; the
+    # runner tries once more on a new connection and the result is kept.
+    monkeypatch.setattr(_sql, "PING_AFTER_IDLE", 3600.0)
+    runner = TrialRunner(storage, "s", RandomSearch(), seed=0)
+    running = runner.start_trial()
+    x = running.hp.Float("x", 0.0, 1.0)
+    _drop_other_connections(storage.url)
+    done = runner.finish(running, x)
+    assert done.state is TrialState.COMPLETED and done.value == x
+    assert storage.get_trial("s", done.number) == done
     storage.close()

@@ -16,6 +16,7 @@ from tunesmith.exceptions import (
     DuplicatedTrialError,
     SchedulerWaiting,
     SlotTakenError,
+    StorageError,
     TrialLimitReached,
     TunesmithError,
 )
@@ -371,23 +372,30 @@ class TrialRunner:
                 trace = "".join(tb.format_exception(error))
             else:
                 message = error
-            return self.storage.finish_trial(
-                self.study,
-                running.number,
-                TrialState.FAILED,
-                values=values,
-                error=message,
-                traceback=trace,
+            return self._finish_trial(
+                running.number, TrialState.FAILED, values=values, error=message, traceback=trace
             )
         value, why = objective_value(result, running.objective)
         if why is not None:
-            return self.storage.finish_trial(
-                self.study, running.number, TrialState.FAILED, values=values, error=why
-            )
+            return self._finish_trial(running.number, TrialState.FAILED, values=values, error=why)
         state = TrialState.STOPPED if running.stop_reason is not None else TrialState.COMPLETED
-        return self.storage.finish_trial(
-            self.study, running.number, state, value=value, values=values
-        )
+        return self._finish_trial(running.number, state, value=value, values=values)
+
+    def _finish_trial(self, number: int, state: TrialState, **fields: Any) -> Trial:
+        """``storage.finish_trial``, tried once more when the database failed it: a trial
+        that took hours is not lost to a connection the server dropped a moment ago (the
+        second try opens a new one). If the first try had in fact committed, the record
+        it wrote is returned."""
+        try:
+            return self.storage.finish_trial(self.study, number, state, **fields)
+        except StorageError as first:
+            try:
+                return self.storage.finish_trial(self.study, number, state, **fields)
+            except StorageError:
+                record = self.storage.get_trial(self.study, number)
+                if record.state is state and record.worker == self.worker:
+                    return record
+                raise first from None
 
     def _scheduler_stop_rule(
         self, running: RunningTrial, step: int, value: float | None
