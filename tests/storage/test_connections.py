@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 from tunesmith.exceptions import StorageError
 from tunesmith.execution import TrialRunner
 from tunesmith.oracles import RandomSearch
+from tunesmith.space import Int, SearchSpace
 from tunesmith.storage import SQLStorage, _sql
 from tunesmith.testing import PostgresServer
 from tunesmith.trial import Objective, TrialState
@@ -73,3 +76,34 @@ def test_a_finished_trial_survives_a_connection_dropped_while_it_ran(
     assert done.state is TrialState.COMPLETED and done.value == x
     assert storage.get_trial("s", done.number) == done
     storage.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_snapshot_space_is_never_older_than_its_trials(
+    kind: str, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    # Another worker defines the space and finishes the discovering trial between the
+    # snapshot's statements. Whatever the snapshot sees of the trial, the space it returns
+    # must hold the definitions that trial used (a stale empty space made a worker repeat
+    # a configuration of a finite grid).
+    url = f"sqlite:///{tmp_path}/s.db" if kind == "sqlite" else postgres.create_database()
+    reader, writer = SQLStorage(url), SQLStorage(url)
+    reader.create_study("s", Objective("loss"))
+    first = writer.create_trial("s")
+    reader.snapshot("s")  # ids cached, as in a worker's loop
+    statements = []
+
+    @sa.event.listens_for(reader._engine, "before_cursor_execute")
+    def _interleave(*_args: object) -> None:
+        statements.append(1)
+        if len(statements) == 2:  # between the snapshot's first and second statement
+            writer.update_space("s", SearchSpace([Int("depth", 1, 3)]))
+            done = TrialState.COMPLETED
+            writer.finish_trial("s", first.number, done, value=1.0, values={"depth": 1})
+
+    study, trials = reader.snapshot("s")
+    assert len(statements) >= 2
+    if trials[0].state is TrialState.COMPLETED:
+        assert study.space.names == ["depth"]
+    reader.close()
+    writer.close()

@@ -201,9 +201,12 @@ class Storage(abc.ABC):
     # -- queries written once ---------------------------------------------------------------
     def snapshot(self, study: str, *, from_number: int = 0) -> tuple[Study, list[Trial]]:
         """The study and its trials numbered ``from_number`` or more: what a worker reads
-        before each new trial. A backend where a read costs a round trip overrides this to
-        read both at once."""
-        return self.load_study(study), self.list_trials(study, from_number=from_number)
+        before each new trial. The study is read after the trials, so its space holds every
+        definition those trials made (define-by-run trials store definitions before they
+        finish). A backend where a read costs a round trip overrides this to read both at
+        once, in the same order."""
+        trials = self.list_trials(study, from_number=from_number)
+        return self.load_study(study), trials
 
     def get_trial(self, study: str, number: int) -> Trial:
         for t in self.list_trials(study):

@@ -302,9 +302,10 @@ class SQLStorage(Storage):
 
     def snapshot(self, study: str, *, from_number: int = 0) -> tuple[Study, list[Trial]]:
         with self._tx(write=False) as conn:
-            row = self._study_row(conn, study)
-            self._ids[study] = int(row.id)
-            return self._study(row), self._select_trials(conn, int(row.id), from_number, None)
+            # Trials first: the study read after them holds every definition they used
+            # (a PostgreSQL read sees each statement's latest commits, not one snapshot).
+            trials = self._select_trials(conn, self._study_id(conn, study), from_number, None)
+            return self._study(self._study_row(conn, study)), trials
 
     def list_studies(self) -> list[Study]:
         with self._tx(write=False) as conn:
