@@ -74,14 +74,13 @@ def main() -> None:
     parser.add_argument("--busy", type=float, default=1.0)
     parser.add_argument("--busy-trials", type=int, default=20)
     parser.add_argument("--only-busy", action="store_true")
-    parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell (median kept)")
     parser.add_argument("--storages", nargs="+", default=["sqlite", "postgresql"])
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="tunesmith-bench-"))
     rows = []
-    kinds = [k for k in args.storages if not (args.no_postgres and k == "postgresql")]
+    kinds = list(args.storages)
     if args.only_busy:
         kinds = []
     server_cm = postgres_server() if "postgresql" in kinds else None

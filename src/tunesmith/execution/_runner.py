@@ -112,31 +112,28 @@ class TrialRunner:
         if stop_rule is None and scheduler is not None and scheduler.stops_early:
             self.stop_rule = self._scheduler_stop_rule
         self._beat = Heartbeat(storage, study, heartbeat_interval)
-        self._finished: dict[int, Trial] = {}
-        self._low = 0  # every trial numbered below is in _finished
+        self._done: list[Trial] = []  # trials 0, 1, ... while each is finished
+        self._done_ahead: dict[int, Trial] = {}  # finished ones past the first unfinished
 
     def _all_trials(self) -> list[Trial]:
         """All the study's trials, in number order. A finished trial never changes again
         (but for attributes set afterwards, which no oracle or scheduler reads), so those
         already seen are remembered and only the trials from the first unfinished one on
         are read: an ask costs the running window, not the whole study."""
-        return self._remember(self.storage.list_trials(self.study, from_number=self._low))
+        return self._remember(self.storage.list_trials(self.study, from_number=len(self._done)))
 
     def _snapshot(self) -> tuple[Study, list[Trial]]:
         """The study and all its trials, read together (as ``_all_trials`` reads them)."""
-        study, fresh = self.storage.snapshot(self.study, from_number=self._low)
+        study, fresh = self.storage.snapshot(self.study, from_number=len(self._done))
         return study, self._remember(fresh)
 
     def _remember(self, fresh: list[Trial]) -> list[Trial]:
-        low = self._low
-        for t in fresh:
-            if t.state.is_finished:
-                self._finished[t.number] = t
-        while self._low in self._finished:
-            self._low += 1
-        trials = _Trials(self._finished[n] for n in range(low))
-        trials.window = low
+        trials = _Trials(self._done)
+        trials.window = len(trials)
         trials.extend(fresh)
+        self._done_ahead.update((t.number, t) for t in fresh if t.state.is_finished)
+        while len(self._done) in self._done_ahead:
+            self._done.append(self._done_ahead.pop(len(self._done)))
         return trials
 
     # -- liveness -----------------------------------------------------------------------
