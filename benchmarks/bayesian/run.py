@@ -30,9 +30,18 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", Path(__file__).resolve().parent /
 
 
 def load() -> list[dict]:
+    """The recorded runs, one per (method, problem, seed): the longest when a run was redone
+    at more trials (its prefix answers the shorter budgets)."""
     if not RESULTS.exists():
         return []
-    return [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
+    runs: dict[tuple[str, str, int], dict] = {}
+    for line in RESULTS.read_text().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            key = (r["method"], r["problem"], r["seed"])
+            if key not in runs or len(r["losses"]) > len(runs[key]["losses"]):
+                runs[key] = r
+    return list(runs.values())
 
 
 def run_suite(problems: list[Problem], methods: list[str], seeds: int, n_trials: int) -> None:

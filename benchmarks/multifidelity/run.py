@@ -42,6 +42,8 @@ HERE = Path(__file__).parent
 MAX_BUDGET = 27
 FACTOR = 3
 ACTIVATIONS = ["relu", "elu", "gelu", "selu"]
+# Keras Tuner's model: Keras' own initializers and batch-norm settings (see keras_mlp).
+TORCH_DEFAULTS_IN_KERAS = False
 BATCH_SIZES = [32, 64, 128, 256]
 
 
@@ -256,6 +258,45 @@ def run_optuna(method: str, seed: int, data: dict[str, torch.Tensor], budget: in
 
 
 # -- Keras Tuner ------------------------------------------------------------------------
+def keras_mlp(cfg: dict[str, Any], torch_defaults: bool) -> Any:
+    """The MLP of ``build_mlp`` in Keras, compiled with Adam. With ``torch_defaults``, it
+    starts and normalizes as torch's does: weights and biases uniform within
+    1/sqrt(fan_in), batch norm momentum 0.9 (torch's 0.1) and epsilon 1e-5, Adam epsilon
+    1e-8; without, Keras' own defaults (Glorot-uniform weights, zero biases, momentum 0.99,
+    epsilon 1e-3, Adam epsilon 1e-7). frameworks.py measures what that changes."""
+    import keras
+
+    def dense(units: int, fan_in: int) -> Any:
+        if not torch_defaults:
+            return keras.layers.Dense(units)
+        bound = 1 / math.sqrt(fan_in)
+        return keras.layers.Dense(
+            units,
+            kernel_initializer=keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform"),
+            bias_initializer=keras.initializers.RandomUniform(-bound, bound),
+        )
+
+    inputs = keras.Input((40,))
+    h, width_in = inputs, 40
+    for _ in range(cfg["depth"]):
+        h = dense(cfg["width"], width_in)(h)
+        if cfg["batch_norm"]:
+            bn = {"momentum": 0.9, "epsilon": 1e-5} if torch_defaults else {}
+            h = keras.layers.BatchNormalization(**bn)(h)
+        h = keras.layers.Activation(cfg["activation"])(h)
+        if cfg["dropout"] > 0:
+            h = keras.layers.Dropout(cfg["dropout"])(h)
+        width_in = cfg["width"]
+    model = keras.Model(inputs, dense(10, width_in)(h))
+    adam = {"epsilon": 1e-8} if torch_defaults else {}
+    model.compile(
+        optimizer=keras.optimizers.Adam(cfg["lr"], beta_1=cfg["beta_1"], **adam),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
 def run_keras_tuner(seed: int, data: dict[str, torch.Tensor], budget: int) -> Ledger:
     import keras
     import keras_tuner as kt
@@ -282,29 +323,16 @@ def run_keras_tuner(seed: int, data: dict[str, torch.Tensor], budget: int) -> Le
 
     class MLP(kt.HyperModel):
         def build(self, hp: kt.HyperParameters) -> keras.Model:
-            inputs = keras.Input((40,))
-            h = inputs
-            act = hp.Choice("activation", ACTIVATIONS)
-            bn = hp.Boolean("batch_norm")
-            dropout = hp.Float("dropout", 0.0, 0.5)
-            width = hp.Int("width", 16, 256, step=16)
-            for _ in range(hp.Int("depth", 1, 4)):
-                h = keras.layers.Dense(width)(h)
-                if bn:
-                    h = keras.layers.BatchNormalization()(h)
-                h = keras.layers.Activation(act)(h)
-                if dropout > 0:
-                    h = keras.layers.Dropout(dropout)(h)
-            model = keras.Model(inputs, keras.layers.Dense(10)(h))
-            beta_1 = hp.Float("beta_1", 0.5, 0.999, sampling="reverse_log")
-            model.compile(
-                optimizer=keras.optimizers.Adam(
-                    hp.Float("lr", 1e-4, 1e-1, sampling="log"), beta_1=beta_1
-                ),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                metrics=["accuracy"],
-            )
-            return model
+            cfg = {
+                "activation": hp.Choice("activation", ACTIVATIONS),
+                "batch_norm": hp.Boolean("batch_norm"),
+                "dropout": hp.Float("dropout", 0.0, 0.5),
+                "width": hp.Int("width", 16, 256, step=16),
+                "depth": hp.Int("depth", 1, 4),
+                "beta_1": hp.Float("beta_1", 0.5, 0.999, sampling="reverse_log"),
+                "lr": hp.Float("lr", 1e-4, 1e-1, sampling="log"),
+            }
+            return keras_mlp(cfg, torch_defaults=TORCH_DEFAULTS_IN_KERAS)
 
         def fit(self, hp: kt.HyperParameters, model: keras.Model, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
             if ledger.epochs >= budget:
