@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from tunesmith.oracles._gp._acquisition import log_ei, log_h, refine
+from tunesmith.oracles._bayesian import stalled
+from tunesmith.oracles._gp._acquisition import acquisition_front, log_ei, log_h, refine, ucb_width
 from tunesmith.oracles._gp._design import maximin_order, sobol
 from tunesmith.oracles._gp._fit import Layout, fit, neg_log_posterior
 from tunesmith.oracles._gp._kernel import Inputs, matern52, sq_dist
@@ -254,3 +255,58 @@ class TestDesign:
 
 def test_log_h_at_zero() -> None:
     assert log_h(np.array([0.0]))[0] == pytest.approx(math.log(1 / math.sqrt(2 * math.pi)))
+
+
+class TestAcquisitionFront:
+    def test_holds_each_criterions_best_and_drops_dominated(self) -> None:
+        best = 0.0
+        # 0: the safest step (best mean, tiny sd); 1: the boldest (high sd);
+        # 2: worse than 0 on mean with the same sd (dominated); 3: EI's best.
+        mean = np.array([-0.1, 1.0, 0.5, -0.05])
+        var = np.array([1e-6, 4.0, 1e-6, 0.04])
+        front = acquisition_front(mean, var, best, width=2.0)
+        ei = log_ei(mean, var, best)[0]
+        lcb = mean - 2.0 * np.sqrt(var)
+        assert int(np.argmax(ei)) in front
+        assert int(np.argmin(lcb)) in front
+        assert 2 not in front
+        assert list(front) == sorted(front)
+
+    def test_matches_the_pairwise_definition_ties_included(self) -> None:
+        rng = np.random.default_rng(0)
+        for _ in range(100):
+            n = int(rng.integers(1, 40))
+            # Rounded, so equal criteria (neither dominates the other) occur often.
+            mean = rng.normal(size=n).round(1)
+            var = (rng.random(n) + 0.01).round(2)
+            sd = np.sqrt(var)
+            crit = np.stack(
+                [
+                    log_ei(mean, var, -0.5)[0],
+                    scipy.stats.norm.logcdf((-0.5 - mean) / sd),
+                    -(mean - 2.0 * sd),
+                ],
+                axis=1,
+            )
+            at_least = np.all(crit[None, :, :] >= crit[:, None, :], axis=2)
+            better = np.any(crit[None, :, :] > crit[:, None, :], axis=2)
+            expected = np.flatnonzero(~np.any(at_least & better, axis=1))
+            assert list(acquisition_front(mean, var, -0.5, width=2.0)) == list(expected)
+
+    def test_non_finite_candidates_are_left_out(self) -> None:
+        front = acquisition_front(
+            np.array([0.0, np.nan, -1.0]), np.array([1.0, 1.0, 1.0]), 0.0, width=1.0
+        )
+        assert list(front) == [2]
+
+    def test_ucb_width_grows_slowly_with_the_history(self) -> None:
+        widths = [ucb_width(n, 6) for n in (1, 10, 100, 1000)]
+        assert widths == sorted(widths)
+        assert 1.0 < widths[0] < widths[-1] < 8.0
+
+
+def test_stalled_counts_trials_since_the_best() -> None:
+    y = np.array([3.0, 1.0, 2.0, 2.5, 1.5])  # best at index 1, then 3 without a gain
+    assert stalled(y, n_dims=2)
+    assert not stalled(y, n_dims=3)
+    assert not stalled(np.array([3.0, 2.0, 1.0]), n_dims=0)

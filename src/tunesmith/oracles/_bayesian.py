@@ -14,7 +14,7 @@ import numpy as np
 
 from tunesmith._validate import check_int_at_least
 from tunesmith.oracles._base import Oracle, Point, config_key, draw_new
-from tunesmith.oracles._gp._acquisition import log_ei, refine
+from tunesmith.oracles._gp._acquisition import acquisition_front, log_ei, refine, ucb_width
 from tunesmith.oracles._gp._design import maximin_order, sobol
 from tunesmith.oracles._gp._encoding import Encoding
 from tunesmith.oracles._gp._fit import fit
@@ -36,6 +36,12 @@ _LOCAL_STEPS = (0.02, 0.07, 0.2)
 _N_REFINE = 4
 #: Fits are kept for this many histories.
 _CACHE_SIZE = 64
+
+
+def stalled(y: np.ndarray, n_dims: int) -> bool:
+    """Whether the last ``n_dims + 1`` trials (in trial order) all failed to beat the best,
+    ``y`` being minimized."""
+    return len(y) - 1 - int(np.argmin(y)) > n_dims
 
 
 def _anchors(limit: int, refit_below: int) -> list[int]:
@@ -81,7 +87,12 @@ class BayesianOptimization(Oracle):
     - log expected improvement over scrambled Sobol candidates and candidates near the best
       trials, the best few and the best trial refined by gradient. Integers, steps and
       choices are scored at the values they will take, and a configuration already tried
-      or running is never proposed while another exists.
+      or running is never proposed while another exists;
+    - once the last ``d + 1`` trials (``d`` parameters) have all failed to beat the best,
+      the point is drawn at random from the candidates that no other beats on log EI, the
+      probability of improvement and a GP-UCB lower confidence bound at once (HEBO's
+      portfolio idea, used only while stalled): from the most cautious step to the
+      boldest, so a search caught in a local optimum leaves it.
 
     The first ``n_initial`` trials (the enqueued ones included) fill the space: each is the
     next point of a scrambled Sobol sequence through the first trial. Trials other workers
@@ -343,11 +354,16 @@ class BayesianOptimization(Oracle):
             starts = np.argsort(-score, kind="stable")[:_N_REFINE]
             incumbent = enc.deactivate(rows[np.argsort(y, kind="stable")[:1]])
             refined = self._refine(enc, gp, best, np.concatenate([cands[starts], incumbent]))
-            mean, var = gp.predict(enc.inputs(refined))
+            more_mean, more_var = gp.predict(enc.inputs(refined))
             cands = np.concatenate([cands, refined])
-            score = np.concatenate([score, log_ei(mean, var, best)[0]])
+            mean, var = np.concatenate([mean, more_mean]), np.concatenate([var, more_var])
+            score = np.concatenate([score, log_ei(more_mean, more_var, best)[0]])
         score = np.where(np.isfinite(score), score, -np.inf)
-        for i in np.argsort(-score, kind="stable")[:256]:
+        order = np.argsort(-score, kind="stable")[:256]
+        if stalled(y, enc.n_dims):
+            front = acquisition_front(mean, var, best, ucb_width(len(y), enc.n_dims))
+            order = np.concatenate([rng.permutation(front), order])
+        for i in order:
             point = enc.point(cands[i])
             if config_key(enc.space.decode(point)) not in seen:
                 return point
