@@ -44,13 +44,13 @@ def load() -> list[dict]:
     return list(runs.values())
 
 
-def run_suite(problems: list[Problem], methods: list[str], seeds: int, n_trials: int) -> None:
+def run_suite(problems: list[Problem], methods: list[str], seeds: range, n_trials: int) -> None:
     from methods import available
 
     runners = available()
     done = {(r["method"], r["problem"], r["seed"]) for r in load() if len(r["losses"]) >= n_trials}
     for problem in problems:
-        for seed in range(seeds):
+        for seed in seeds:
             for name in methods:
                 if name not in runners or (name, problem.name, seed) in done:
                     continue
@@ -203,7 +203,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("suite", choices=["synthetic", "real", "latency", "report"])
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=10, help="seeds below this")
+    parser.add_argument(
+        "--from-seed", type=int, default=0, help="run seeds from this one (split across processes)"
+    )
     parser.add_argument("--trials", default="25,50,100", help="budgets; the last is run")
     parser.add_argument("--problems", default="", help="comma-separated names (default: all)")
     parser.add_argument("--methods", default="", help="comma-separated names (default: all)")
@@ -228,7 +231,7 @@ def main() -> None:
     from methods import available
 
     methods = args.methods.split(",") if args.methods else list(available())
-    run_suite(problems, methods, args.seeds, budgets[-1])
+    run_suite(problems, methods, range(args.from_seed, args.seeds), budgets[-1])
     report(problems, budgets, args.seeds)
 
 
