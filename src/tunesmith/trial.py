@@ -177,6 +177,13 @@ class Trial:
         return out
 
 
+#: Set (True) in the attrs of a trial that a scheduler hands its oracle with a score in
+#: place of the objective's value (EagerASHA's ladder history): the scores rank the
+#: configurations, but a new configuration cannot beat the best on arrival, so their order
+#: says nothing about whether the search is still making progress.
+SCORE_ONLY_ATTR = "score_only"
+
+
 def best_trial(trials: list[Trial] | tuple[Trial, ...], objective: Objective) -> Trial | None:
     """The best trial with a finite value; ties go to the earlier trial."""
     ranked = [t for t in trials if t.has_value]

@@ -13,7 +13,7 @@ from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.oracles import BayesianOptimization, RandomSearch
 from tunesmith.oracles._base import config_key
 from tunesmith.space import Boolean, Choice, Float, Int, SearchSpace
-from tunesmith.trial import Objective, Trial, TrialState
+from tunesmith.trial import SCORE_ONLY_ATTR, Objective, Trial, TrialState
 
 LOSS = Objective("loss")
 
@@ -312,3 +312,49 @@ def test_beats_random_search_on_branin() -> None:
     # Every seed beats random search's typical run (one seed may still sit in a side basin
     # of Branin after 30 trials: its regret is ~1 there, random's median is higher).
     assert max(regret["bo"]) < np.median(regret["random"])
+
+
+class TestStalled:
+    """Once the last d + 1 trials failed to beat the best, the pick is drawn from the
+    acquisition front; ladder scores (SCORE_ONLY_ATTR) never count as a stall."""
+
+    @staticmethod
+    def _history(score_only: bool) -> list[Trial]:
+        rng = np.random.default_rng(0)
+        space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
+        attrs = {SCORE_ONLY_ATTR: True} if score_only else {}
+        trials = []
+        for i in range(12):
+            v = space.decode(space.sample(rng))
+            # The best comes first; the 11 after it are all worse: a stall for d = 2.
+            value = 0.0 if i == 0 else 1.0 + (v["x"] - 0.7) ** 2 + (v["y"] - 0.2) ** 2
+            trials.append(Trial(i, TrialState.COMPLETED, v, value, attrs=attrs))
+        return trials
+
+    def _fronts(self, monkeypatch: pytest.MonkeyPatch, score_only: bool) -> int:
+        import tunesmith.oracles._bayesian as bayesian
+
+        calls = []
+        real = bayesian.acquisition_front
+
+        def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(bayesian, "acquisition_front", spy)
+        space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
+        point = BayesianOptimization().suggest(
+            space,
+            self._history(score_only),
+            [],
+            objective=Objective("loss"),
+            rng=np.random.default_rng(1),
+        )
+        assert set(point) == {"x", "y"}
+        return len(calls)
+
+    def test_a_stall_draws_from_the_front(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert self._fronts(monkeypatch, score_only=False) == 1
+
+    def test_ladder_scores_never_stall(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert self._fronts(monkeypatch, score_only=True) == 0

@@ -8,7 +8,7 @@ from tests.schedulers.curves import check_asha_paths, curve_objective
 from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
 from tunesmith.oracles import CoarseToFine, RandomSearch
 from tunesmith.schedulers import ASHA, EagerASHA, ladder_history
-from tunesmith.trial import Trial
+from tunesmith.trial import SCORE_ONLY_ATTR, Trial
 
 
 def _search(scheduler: ASHA, tmp_path: Path, n: int, **kwargs: object) -> list[Trial]:
@@ -105,3 +105,7 @@ def test_ladder_history_for_a_minimized_objective_keeps_failed_trials() -> None:
     # Lower is better for a loss: the promoted configuration first, then 2, then 0.
     assert scores[3] == -1.0 and scores[2] == pytest.approx(-1 / 3) and scores[0] == 0.0
     assert scores[4] is None
+    # Scores are marked as such (the oracle must not read progress into their order);
+    # the failed trial passes through unmarked.
+    marks = {t.number: t.attrs.get(SCORE_ONLY_ATTR) for t in seen}
+    assert marks == {0: True, 2: True, 3: True, 4: None}

@@ -21,6 +21,7 @@ from tunesmith.oracles._gp._fit import fit
 from tunesmith.oracles._gp._kernel import Inputs, sq_dist
 from tunesmith.oracles._gp._model import GaussianProcess
 from tunesmith.oracles._gp._transform import transform_outputs
+from tunesmith.trial import SCORE_ONLY_ATTR
 
 if TYPE_CHECKING:
     from tunesmith.space import SearchSpace
@@ -92,7 +93,9 @@ class BayesianOptimization(Oracle):
       the point is drawn at random from the candidates that no other beats on log EI, the
       probability of improvement and a GP-UCB lower confidence bound at once (HEBO's
       portfolio idea, used only while stalled): from the most cautious step to the
-      boldest, so a search caught in a local optimum leaves it.
+      boldest, so a search caught in a local optimum leaves it. Trials a scheduler hands
+      over as scores (``attrs[SCORE_ONLY_ATTR]``, EagerASHA's ladder) never count as
+      stalled: a new configuration cannot top the ladder on arrival.
 
     The first ``n_initial`` trials (the enqueued ones included) fill the space: each is the
     next point of a scrambled Sobol sequence through the first trial. Trials other workers
@@ -192,7 +195,9 @@ class BayesianOptimization(Oracle):
         if model is None:
             return self._space_filling(enc, np.concatenate([done, running]), seen, rng)
         gp, best, train_rows, train_y = model
-        return self._maximize(enc, gp, best, train_rows, train_y, seen, rng)
+        # Scores from a scheduler's ladder cannot show progress: never "stalled" on them.
+        may_stall = not any(t.attrs.get(SCORE_ONLY_ATTR) for t in finished)
+        return self._maximize(enc, gp, best, train_rows, train_y, seen, rng, may_stall)
 
     # -- the model ------------------------------------------------------------------------
     def _encoding(self, space: SearchSpace) -> Encoding:
@@ -346,6 +351,7 @@ class BayesianOptimization(Oracle):
         y: np.ndarray,
         seen: set[Any],
         rng: np.random.Generator,
+        may_stall: bool,
     ) -> Point:
         cands, is_all = self._candidates(enc, rows, y, rng)
         mean, var = gp.predict(enc.inputs(cands))
@@ -360,7 +366,7 @@ class BayesianOptimization(Oracle):
             score = np.concatenate([score, log_ei(more_mean, more_var, best)[0]])
         score = np.where(np.isfinite(score), score, -np.inf)
         order = np.argsort(-score, kind="stable")[:256]
-        if stalled(y, enc.n_dims):
+        if may_stall and stalled(y, enc.n_dims):
             front = acquisition_front(mean, var, best, ucb_width(len(y), enc.n_dims))
             order = np.concatenate([rng.permutation(front), order])
         for i in order:

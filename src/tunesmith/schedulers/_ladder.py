@@ -7,6 +7,8 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tunesmith.trial import SCORE_ONLY_ATTR
+
 if TYPE_CHECKING:
     from tunesmith.trial import Objective, Trial
 
@@ -28,8 +30,9 @@ def ladder_history(history: Sequence[Trial], *, objective: Objective) -> list[Tr
 
     Returns:
         Copies of the deepest trial of each configuration with ``value`` replaced by the
-        score (negated for a minimized objective, so the objective's order still holds);
-        trials without a value or a rung are passed through unchanged.
+        score (negated for a minimized objective, so the objective's order still holds)
+        and ``attrs[SCORE_ONLY_ATTR]`` set; trials without a value or a rung are passed
+        through unchanged.
 
     Example:
         >>> from tunesmith import Objective, Trial, TrialState
@@ -61,5 +64,6 @@ def ladder_history(history: Sequence[Trial], *, objective: Objective) -> list[Tr
         keys = by_rung[rung]
         # sort_key: smaller is better; q counts the results strictly worse.
         worse = len(keys) - bisect.bisect_right(keys, objective.sort_key(t.value))  # type: ignore[arg-type]
-        out.append(dataclasses.replace(t, value=sign * (rung + worse / len(keys))))
+        score = sign * (rung + worse / len(keys))
+        out.append(dataclasses.replace(t, value=score, attrs={**t.attrs, SCORE_ONLY_ATTR: True}))
     return out
