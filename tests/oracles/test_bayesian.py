@@ -358,3 +358,35 @@ class TestStalled:
 
     def test_ladder_scores_never_stall(self, monkeypatch: pytest.MonkeyPatch) -> None:
         assert self._fronts(monkeypatch, score_only=True) == 0
+
+
+def test_stall_is_judged_on_every_trial_not_the_modelled_subset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past ``max_model_trials`` the model keeps the best half and a spread of the rest, so
+    its training set skips recent trials; the stall must still count them. With 10 kept of
+    30 (trials 0-3 and 26 the best, 4, 10, 16, 22 and 29 the spread), the model's set holds
+    one trial after the best (26) while the study has three: stalled for d = 2."""
+    import tunesmith.oracles._bayesian as bayesian
+
+    calls = []
+    real = bayesian.acquisition_front
+    monkeypatch.setattr(
+        bayesian, "acquisition_front", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    rng = np.random.default_rng(0)
+    space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
+
+    def suggest(best: int) -> None:
+        trials = []
+        for i in range(30):
+            value = -1.0 if i == best else (0.1 * i if i < 4 else float(i))
+            trials.append(Trial(i, TrialState.COMPLETED, space.decode(space.sample(rng)), value))
+        BayesianOptimization(max_model_trials=10).suggest(
+            space, trials, [], objective=Objective("loss"), rng=np.random.default_rng(1)
+        )
+
+    suggest(best=26)
+    assert calls == [1]
+    suggest(best=28)  # one trial after the best: not stalled
+    assert calls == [1]

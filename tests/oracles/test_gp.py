@@ -310,3 +310,6 @@ def test_stalled_counts_trials_since_the_best() -> None:
     assert stalled(y, n_dims=2)
     assert not stalled(y, n_dims=3)
     assert not stalled(np.array([3.0, 2.0, 1.0]), n_dims=0)
+    # Failed trials (NaN) beat nothing; with nothing finite there is nothing to stall on.
+    assert stalled(np.array([1.0, np.nan, np.nan]), n_dims=1)
+    assert not stalled(np.array([np.nan, np.nan]), n_dims=0)

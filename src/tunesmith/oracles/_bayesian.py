@@ -40,9 +40,12 @@ _CACHE_SIZE = 64
 
 
 def stalled(y: np.ndarray, n_dims: int) -> bool:
-    """Whether the last ``n_dims + 1`` trials (in trial order) all failed to beat the best,
-    ``y`` being minimized."""
-    return len(y) - 1 - int(np.argmin(y)) > n_dims
+    """Whether the last ``n_dims + 1`` trials all failed to beat the best: ``y`` holds every
+    finished trial's minimized value in trial order, NaN for a failed one (which beats
+    nothing)."""
+    if not np.any(np.isfinite(y)):
+        return False
+    return len(y) - 1 - int(np.nanargmin(y)) > n_dims
 
 
 def _anchors(limit: int, refit_below: int) -> list[int]:
@@ -195,9 +198,12 @@ class BayesianOptimization(Oracle):
         if model is None:
             return self._space_filling(enc, np.concatenate([done, running]), seen, rng)
         gp, best, train_rows, train_y = model
-        # Scores from a scheduler's ladder cannot show progress: never "stalled" on them.
-        may_stall = not any(t.attrs.get(SCORE_ONLY_ATTR) for t in finished)
-        return self._maximize(enc, gp, best, train_rows, train_y, seen, rng, may_stall)
+        # Judged on every finished trial (the model may see a subset); scores from a
+        # scheduler's ladder cannot show progress, so they never stall.
+        stuck = stalled(raw, enc.n_dims) and not any(
+            t.attrs.get(SCORE_ONLY_ATTR) for t in finished
+        )
+        return self._maximize(enc, gp, best, train_rows, train_y, seen, rng, stuck)
 
     # -- the model ------------------------------------------------------------------------
     def _encoding(self, space: SearchSpace) -> Encoding:
@@ -351,7 +357,7 @@ class BayesianOptimization(Oracle):
         y: np.ndarray,
         seen: set[Any],
         rng: np.random.Generator,
-        may_stall: bool,
+        stuck: bool,
     ) -> Point:
         cands, is_all = self._candidates(enc, rows, y, rng)
         mean, var = gp.predict(enc.inputs(cands))
@@ -366,7 +372,7 @@ class BayesianOptimization(Oracle):
             score = np.concatenate([score, log_ei(more_mean, more_var, best)[0]])
         score = np.where(np.isfinite(score), score, -np.inf)
         order = np.argsort(-score, kind="stable")[:256]
-        if may_stall and stalled(y, enc.n_dims):
+        if stuck:
             front = acquisition_front(mean, var, best, ucb_width(len(y), enc.n_dims))
             order = np.concatenate([rng.permutation(front), order])
         for i in order:
