@@ -98,16 +98,20 @@ class Layout:
             + [(math.log(0.01), math.log(100.0)), (math.log(1e-6), math.log(1.0))]
         )
 
+    @property
+    def warping(self) -> slice:
+        """Where the Kumaraswamy log-parameters sit in ``theta``."""
+        d, c = self.n_numeric, self.n_cat
+        return slice(d + c, 3 * d + c)
+
     def unwarped(self, theta: np.ndarray) -> np.ndarray:
         """``theta`` with the warping set to the identity."""
-        d, c = self.n_numeric, self.n_cat
         out = np.array(theta, dtype=float)
-        out[d + c : 3 * d + c] = 0.0
+        out[self.warping] = 0.0
         return out
 
     def is_warped(self, theta: np.ndarray) -> bool:
-        d, c = self.n_numeric, self.n_cat
-        return bool(np.any(np.asarray(theta)[d + c : 3 * d + c] != 0.0))
+        return bool(np.any(np.asarray(theta)[self.warping] != 0.0))
 
     def default(self) -> np.ndarray:
         """The start of a fit with no better guess: the prior means, inside the bounds."""
