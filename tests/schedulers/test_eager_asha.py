@@ -57,15 +57,23 @@ def test_settings_and_bad_arguments() -> None:
         "min_budget": 1,
         "factor": 3,
         "eager_after": 2,
+        "explore_first": None,
         "max_attempts": 2,
     }
     assert repr(EagerASHA(9, eager_after=3)).startswith("EagerASHA(max_budget=9,")
     with pytest.raises(InvalidArgumentError, match=r"EagerASHA: eager_after .*got eager_after=0"):
         EagerASHA(9, eager_after=0)
+    with pytest.raises(InvalidArgumentError, match=r"explore_first .*got explore_first=-1"):
+        EagerASHA(9, explore_first=-1)
+    # By default, as many configurations as Hyperband's most exploratory bracket starts.
+    assert EagerASHA(27).n_explore == 27
+    assert EagerASHA(81, min_budget=9).n_explore == 9
+    assert EagerASHA(27, factor=2).n_explore == 16
+    assert EagerASHA(27, explore_first=0).n_explore == 0
 
 
 def test_the_oracle_learns_from_one_score_per_configuration(tmp_path: Path) -> None:
-    scheduler = EagerASHA(9)
+    scheduler = EagerASHA(9, explore_first=0)
     trials = _search(scheduler, tmp_path, 30, oracle=CoarseToFine(n_coarse=6), seed=2)
     finished = [t for t in trials if t.state.is_finished]
     seen = scheduler.oracle_history(finished, objective=Objective("accuracy"))
@@ -109,3 +117,56 @@ def test_ladder_history_for_a_minimized_objective_keeps_failed_trials() -> None:
     # the failed trial passes through unmarked.
     marks = {t.number: t.attrs.get(SCORE_ONLY_ATTR) for t in seen}
     assert marks == {0: True, 2: True, 3: True, 4: None}
+
+
+def _history(values: list[tuple[float | None, int, int | None]]) -> list[Trial]:
+    """Finished trials (value, rung, parent), each with its reports, maximizing accuracy;
+    a value of None is a failed trial."""
+    storage = InMemoryStorage()
+    storage.create_study("s", Objective("accuracy"))
+    for i, (value, rung, parent) in enumerate(values):
+        t = storage.create_trial("s", values={"x": i}, parent=parent, attrs={"rung": rung})
+        if value is None:
+            storage.finish_trial("s", t.number, TrialState.FAILED)
+            continue
+        storage.report("s", t.number, 0, value)
+        storage.finish_trial("s", t.number, TrialState.COMPLETED, value=value)
+    return storage.list_trials("s")
+
+
+def test_scores_are_withheld_until_enough_configurations_have_a_result() -> None:
+    # Configurations 0-2 at rung 0 (1 promoted to rung 1 as trial 3), 4 failed.
+    history = _history(
+        [(0.5, 0, None), (0.7, 0, None), (0.6, 0, None), (0.8, 1, 1), (None, 0, None)]
+    )
+    objective = Objective("accuracy")
+    withheld = ladder_history(history, objective=objective, min_configurations=4)
+    # One copy per configuration, as the scores would be, but with nothing to learn from.
+    assert [t.number for t in withheld] == [0, 2, 3, 4]
+    assert all(t.value is None and t.reports == () for t in withheld)
+    assert all(t.attrs[SCORE_ONLY_ATTR] and not t.has_value for t in withheld)
+    assert [t.values for t in withheld] == [t.values for t in history if t.number != 1]
+    # Three configurations have a rung-0 result (the failed one has none): shown at 3.
+    shown = ladder_history(history, objective=objective, min_configurations=3)
+    assert [t.number for t in shown] == [0, 2, 3, 4]
+    assert [t.value for t in shown[:3]] == pytest.approx([0.0, 1 / 3, 1.0])
+    assert shown[0].reports == history[0].reports
+
+
+def test_a_model_based_oracle_fills_the_space_until_the_scores_are_shown(
+    tmp_path: Path,
+) -> None:
+    # With scores withheld, BayesianOptimization continues its Sobol design: the first
+    # 12 configurations are those of BayesianOptimization(n_initial=12) on the ladder.
+    from tunesmith.oracles import BayesianOptimization
+
+    def configurations(scheduler: EagerASHA, oracle: BayesianOptimization) -> list[object]:
+        trials = _search(scheduler, tmp_path / repr(oracle.n_initial), 30, oracle=oracle)
+        return [t.values for t in trials if t.parent is None]
+
+    withheld = configurations(EagerASHA(9, explore_first=12), BayesianOptimization())
+    later = configurations(EagerASHA(9, explore_first=0), BayesianOptimization(n_initial=12))
+    shown = configurations(EagerASHA(9, explore_first=0), BayesianOptimization())
+    assert withheld[:12] == later[:12]
+    # ... which is not what the oracle proposes once it models the first scores.
+    assert withheld[:12] != shown[:12]

@@ -126,8 +126,12 @@ class EagerASHA(ASHA):
       every promotion beat at least one rival at its rung.
     - The ladder history (:func:`~tunesmith.schedulers.ladder_history`): the oracle sees
       each configuration once, scored by the deepest rung it finished and its rank there,
-      so it learns from the results at every budget, in the spirit of BOHB, from the very
-      first trials.
+      so it learns from the results at every budget, in the spirit of BOHB. The scores are
+      shown once ``explore_first`` configurations have a result (by default as many as
+      Hyperband's most exploratory bracket starts: 27 for ``max_budget`` 27 and factor 3);
+      until then the oracle is told which configurations were tried, not how they did,
+      so a model-based one fills the space (BayesianOptimization continues its Sobol
+      design) instead of narrowing it on the ranks of a few one-epoch results.
 
     Args:
         max_budget: The budget of the top rung.
@@ -135,6 +139,9 @@ class EagerASHA(ASHA):
         factor: Promote the best ``1/factor`` of a rung, at ``factor`` times its budget.
         eager_after: Results a rung needs before its best may go on regardless of
             ``factor``.
+        explore_first: Configurations with a result before the oracle sees any score;
+            None: ``factor ** k`` for the ``k`` halvings from ``min_budget`` to
+            ``max_budget``; 0: from the first result.
         max_attempts: See :class:`~tunesmith.schedulers.Hyperband`.
 
     Example:
@@ -158,13 +165,17 @@ class EagerASHA(ASHA):
         min_budget: float = 1,
         factor: int = 3,
         eager_after: int = 2,
+        explore_first: int | None = None,
         max_attempts: int = 2,
     ) -> None:
         super().__init__(
             max_budget, min_budget=min_budget, factor=factor, max_attempts=max_attempts
         )
         check_int_at_least("EagerASHA", "eager_after", eager_after, 1)
+        if explore_first is not None:
+            check_int_at_least("EagerASHA", "explore_first", explore_first, 0)
         self.eager_after = eager_after
+        self.explore_first = explore_first
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -173,6 +184,7 @@ class EagerASHA(ASHA):
             "min_budget": self.min_budget,
             "factor": self.factor,
             "eager_after": self.eager_after,
+            "explore_first": self.explore_first,
             "max_attempts": self.max_attempts,
         }
 
@@ -180,5 +192,13 @@ class EagerASHA(ASHA):
         eager = 1 if n_results >= self.eager_after else 0
         return max(n_results // self.factor, eager)
 
+    @property
+    def n_explore(self) -> int:
+        """Configurations with a result before the oracle sees scores (``explore_first``
+        resolved)."""
+        if self.explore_first is not None:
+            return self.explore_first
+        return int(self.factor ** (len(self.budgets) - 1))
+
     def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
-        return ladder_history(history, objective=objective)
+        return ladder_history(history, objective=objective, min_configurations=self.n_explore)

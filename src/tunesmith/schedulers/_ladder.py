@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from tunesmith.trial import Objective, Trial
 
 
-def ladder_history(history: Sequence[Trial], *, objective: Objective) -> list[Trial]:
+def ladder_history(
+    history: Sequence[Trial], *, objective: Objective, min_configurations: int = 0
+) -> list[Trial]:
     """Each configuration once, scored by how far it climbed and how well it did there.
 
     A trial at rung ``r`` (its ``attrs["rung"]``) scores ``r + q``, where ``q`` in
@@ -24,15 +26,23 @@ def ladder_history(history: Sequence[Trial], *, objective: Objective) -> list[Tr
     learns from every budget at once instead of from one budget's trials (BOHB's rule),
     without comparing a 1-epoch accuracy with a 27-epoch one.
 
+    While fewer than ``min_configurations`` configurations have a result at rung 0, the
+    scores are withheld: the copies carry no value and no reports, so the oracle knows
+    which configurations were tried (and goes on filling the space around them) but not
+    how they did. Ranks among a handful of configurations, most of them stopped after the
+    smallest budget, are mostly noise, and a model fitted to them narrows the search
+    before the ladder means anything.
+
     Args:
         history: Finished trials.
         objective: The study's objective (which way is better).
+        min_configurations: Configurations with a rung-0 result before any score is shown.
 
     Returns:
         Copies of the deepest trial of each configuration with ``value`` replaced by the
         score (negated for a minimized objective, so the objective's order still holds)
         and ``attrs[SCORE_ONLY_ATTR]`` set; trials without a value or a rung are passed
-        through unchanged.
+        through unchanged. While the scores are withheld, every copy has ``value`` None.
 
     Example:
         >>> from tunesmith import Objective, Trial, TrialState
@@ -45,6 +55,14 @@ def ladder_history(history: Sequence[Trial], *, objective: Objective) -> list[Tr
         [(0, 0.0), (2, 0.333), (3, 1.0)]
     """
     promoted = {t.parent for t in history if t.parent is not None and t.has_value}
+    if sum(1 for t in history if t.attrs.get("rung") == 0 and t.has_value) < min_configurations:
+        return [
+            dataclasses.replace(
+                t, value=None, reports=(), attrs={**t.attrs, SCORE_ONLY_ATTR: True}
+            )
+            for t in history
+            if t.number not in promoted
+        ]
     by_rung: dict[int, list[float]] = {}
     for t in history:
         rung = t.attrs.get("rung")
