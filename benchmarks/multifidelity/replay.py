@@ -1,17 +1,19 @@
 """Replays recorded learning curves through promotion rules: how EagerASHA's rule was chosen.
 
-Every 27-epoch configuration that ``random`` trained in results/ (seeds 0-4) is a learning
-curve (the validation accuracy after each epoch). A rule is replayed by drawing
-configurations from these curves at random (as a random-search oracle would) and spending
-400 epochs as the rule decides; a promotion continues the same curve. The mean incumbent
-over many replays shows what the rule alone does, without an oracle's help and without
-training anything.
+Every 27-epoch configuration that ``random`` trained in results/ (seeds 0-4, or those given
+with ``--seeds``) is a learning curve (the validation accuracy after each epoch). A rule is
+replayed by drawing configurations from these curves at random (as a random-search oracle
+would) and spending 400 epochs as the rule decides; a promotion continues the same curve.
+The mean incumbent over many replays shows what the rule alone does, without an oracle's
+help and without training anything.
 
-.venv/bin/python benchmarks/multifidelity/replay.py
+.venv/bin/python benchmarks/multifidelity/replay.py                      # seeds 0-4: 70 curves
+.venv/bin/python benchmarks/multifidelity/replay.py --seeds 0 1 2 3 4 5 6 7 8 9   # 140
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -25,23 +27,42 @@ Curve = np.ndarray
 Rule = Callable[[Callable[[], Curve], list[float], int], None]
 
 
-def load_curves() -> np.ndarray:
+def load_curves(seeds: list[int]) -> np.ndarray:
     curves = []
-    for path in sorted((HERE / "results").glob("random-seed[0-4].json")):
+    for seed in seeds:
+        path = HERE / "results" / f"random-seed{seed}.json"
         val = [v for v, _ in json.loads(path.read_text())["evals"]]
         curves += [val[i : i + 27] for i in range(0, len(val) - 26, 27)]
     return np.array(curves)
 
 
-def asynchronous(promotable: Callable[[int], int]) -> Rule:
+def asynchronous(promotable: Callable[[int], int], first_bracket: bool = False) -> Rule:
     """ASHA's loop: from the top rung down, promote a trial among the best
     ``promotable(n)`` of its rung's ``n`` results that was not promoted yet; else start a
-    new configuration at rung 0."""
+    new configuration at rung 0. With ``first_bracket``, Hyperband's most exploratory
+    bracket (27 configurations at 1 epoch, the best 9 to 3, 3 to 9, 1 to 27) runs first,
+    synchronously, as Keras Tuner's does; its results seed the rungs."""
 
     def rule(new: Callable[[], Curve], log: list[float], epochs: int) -> None:
         curves: list[Curve] = []
         rungs: list[list[tuple[float, int]]] = [[] for _ in BUDGETS]
         promoted: set[tuple[int, int]] = set()
+
+        def run(r: int, i: int) -> None:
+            log.extend(curves[i][BUDGETS[r] if r >= 0 else 0 : BUDGETS[r + 1]])
+            rungs[r + 1].append((curves[i][BUDGETS[r + 1] - 1], i))
+
+        if first_bracket:
+            alive = []
+            for _ in range(27):
+                curves.append(new())
+                alive.append(len(curves) - 1)
+                run(-1, alive[-1])
+            for r, keep in enumerate((9, 3, 1)):
+                alive = sorted(alive, key=lambda i: -curves[i][BUDGETS[r] - 1])[:keep]
+                for i in alive:
+                    promoted.add((r, i))
+                    run(r, i)
         while len(log) < epochs:
             move = None
             for r in range(len(BUDGETS) - 2, -1, -1):
@@ -51,13 +72,11 @@ def asynchronous(promotable: Callable[[int], int]) -> Rule:
                     break
             if move is None:
                 curves.append(new())
-                r, i, start = -1, len(curves) - 1, 0
+                r, i = -1, len(curves) - 1
             else:
                 r, i = move
                 promoted.add(move)
-                start = BUDGETS[r]
-            log.extend(curves[i][start : BUDGETS[r + 1]])
-            rungs[r + 1].append((curves[i][BUDGETS[r + 1] - 1], i))
+            run(r, i)
 
     return rule
 
@@ -94,19 +113,29 @@ def replay(rule: Rule, curves: np.ndarray, rng: np.random.Generator) -> np.ndarr
 
 
 def main() -> None:
-    curves = load_curves()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="*", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--replays", type=int, default=2000)
+    args = parser.parse_args()
+    curves = load_curves(args.seeds)
+    eager = lambda n: max(n // 3, int(n >= 2))  # noqa: E731
     rules = {
         "hyperband (sync)": hyperband(),
         "ASHA: n // 3": asynchronous(lambda n: n // 3),
         "Optuna: max(n // 3, 1)": asynchronous(lambda n: max(n // 3, 1)),
-        "EagerASHA (eager_after=2)": asynchronous(lambda n: max(n // 3, int(n >= 2))),
+        "EagerASHA (eager_after=2)": asynchronous(eager),
+        "first bracket, then Eager": asynchronous(eager, first_bracket=True),
     }
-    print(f"{len(curves)} recorded curves; mean incumbent over 2000 replays of 400 epochs")
-    print(f"{'rule':26s}" + "".join(f"{c:>8d}" for c in CHECKPOINTS))
+    print(
+        f"{len(curves)} recorded curves; mean incumbent over {args.replays} replays of "
+        f"400 epochs (and its spread: the standard deviation of one run)"
+    )
+    print(f"{'rule':26s}" + "".join(f"{c:>8d}" for c in CHECKPOINTS) + "  sd@100")
     for name, rule in rules.items():
         rng = np.random.default_rng(0)
-        mean = np.mean([replay(rule, curves, rng) for _ in range(2000)], axis=0)
-        print(f"{name:26s}" + "".join(f"{v:8.4f}" for v in mean))
+        runs = np.array([replay(rule, curves, rng) for _ in range(args.replays)])
+        row = "".join(f"{v:8.4f}" for v in runs.mean(axis=0))
+        print(f"{name:26s}{row}  {runs[:, CHECKPOINTS.index(100)].std():6.3f}")
 
 
 if __name__ == "__main__":

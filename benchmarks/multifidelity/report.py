@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).parent
-OURS = ["hyperband", "hyperband_model", "eager_asha", "eager_asha_bo"]
+OURS = ["hyperband", "hyperband_model", "eager_asha", "eager_asha_bo", "eager_asha_random"]
 PEERS = ["optuna_hb", "optuna_sh", "kt_hyperband"]
 ORDER = ["random", *OURS, *PEERS]
 CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600]
@@ -50,7 +50,7 @@ def main() -> None:
     if not runs:
         raise SystemExit("no results yet: run benchmarks/multifidelity/run.py --seed N first")
     budget = min(r["budget"] for rs in runs.values() for r in rs)
-    methods = [m for m in ORDER if m in runs]
+    methods = [m for m in ORDER if m in runs] + sorted(set(runs) - set(ORDER))
     mean_val: dict[str, np.ndarray] = {}
     mean_test: dict[str, np.ndarray] = {}
     sem_val: dict[str, np.ndarray] = {}  # standard error of the mean over seeds

@@ -8,7 +8,8 @@ dropout and Adam's beta_1 (reverse_log). Methods, each given the same epoch budg
 - ``hyperband``: tunesmith Hyperband + RandomSearch (promotions resume from checkpoints).
 - ``hyperband_model``: tunesmith Hyperband + CoarseToFine (model-based brackets).
 - ``eager_asha``: tunesmith EagerASHA + CoarseToFine, both with their defaults;
-  ``eager_asha_bo``: EagerASHA + BayesianOptimization (defaults).
+  ``eager_asha_bo``: EagerASHA + BayesianOptimization (defaults); ``eager_asha_random``:
+  EagerASHA + RandomSearch (what the promotion rule does without a model).
 - ``optuna_hb``: Optuna TPE + HyperbandPruner; ``optuna_sh``: TPE + SuccessiveHalvingPruner.
 - ``kt_hyperband``: Keras Tuner's Hyperband on Keras 3 with the torch backend (no TensorFlow).
 
@@ -198,7 +199,10 @@ def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget:
         oracle: Any
         scheduler: Any
         if method.startswith("eager_asha"):
-            oracle = BayesianOptimization() if method == "eager_asha_bo" else CoarseToFine()
+            oracle = {
+                "eager_asha_bo": BayesianOptimization,
+                "eager_asha_random": RandomSearch,
+            }.get(method, CoarseToFine)()
             scheduler = EagerASHA(MAX_BUDGET, factor=FACTOR)
         else:
             oracle = (
@@ -367,7 +371,14 @@ def run_keras_tuner(seed: int, data: dict[str, torch.Tensor], budget: int) -> Le
     return ledger
 
 
-TUNESMITH = ["random", "hyperband", "hyperband_model", "eager_asha", "eager_asha_bo"]
+TUNESMITH = [
+    "random",
+    "hyperband",
+    "hyperband_model",
+    "eager_asha",
+    "eager_asha_bo",
+    "eager_asha_random",
+]
 METHODS = [*TUNESMITH, "optuna_hb", "optuna_sh", "kt_hyperband"]
 
 
