@@ -114,8 +114,9 @@ class EagerASHA(ASHA):
 
     The recommended multi-fidelity scheduler: give it ``max_budget`` and a model-based
     oracle (:class:`~tunesmith.oracles.BayesianOptimization` did best with it in
-    ``benchmarks/multifidelity``; the default :class:`~tunesmith.oracles.CoarseToFine` is
-    as good early, worse late). Two changes to :class:`ASHA`:
+    ``benchmarks/multifidelity``, ahead of the default
+    :class:`~tunesmith.oracles.CoarseToFine` at every checkpoint). Two changes to
+    :class:`ASHA`:
 
     - Eager promotions: a rung with ``eager_after`` or more results lets its best result go
       on even before the rung holds ``factor`` of them (ASHA promotes the best
