@@ -40,15 +40,25 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default=str(HERE / "results"), help="folder of results")
-    parser.add_argument("--seeds", type=int, nargs="*", help="only these seeds (default: all)")
+    parser.add_argument(
+        "--seeds", type=int, nargs="*", help="only these seeds (default: those every method has)"
+    )
+    parser.add_argument("--methods", nargs="*", help="only these methods (default: all)")
     args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
     for path in sorted(Path(args.results).glob("*.json")):
         record = json.loads(path.read_text())
-        if args.seeds is None or record["seed"] in args.seeds:
+        if args.methods is None or record["method"] in args.methods:
             runs[record["method"]].append(record)
     if not runs:
         raise SystemExit("no results yet: run benchmarks/multifidelity/run.py --seed N first")
+    wanted = (
+        set(args.seeds)
+        if args.seeds is not None
+        else set.intersection(*({r["seed"] for r in rs} for rs in runs.values()))
+    )
+    runs = defaultdict(list, {m: [r for r in rs if r["seed"] in wanted] for m, rs in runs.items()})
+    runs = defaultdict(list, {m: rs for m, rs in runs.items() if rs})
     budget = min(r["budget"] for rs in runs.values() for r in rs)
     methods = [m for m in ORDER if m in runs] + sorted(set(runs) - set(ORDER))
     mean_val: dict[str, np.ndarray] = {}
