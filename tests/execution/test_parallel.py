@@ -58,7 +58,9 @@ def test_stress_four_workers_two_hundred_trials(shared_url: str) -> None:
         seen.setdefault(tuple(sorted(t.values.items())), []).append(t.number)
     repeats = {k: v for k, v in seen.items() if len(v) > 1}
     assert not repeats, repeats  # the whole grid, no configuration twice
-    assert len({t.worker for t in trials}) == 4
+    # Several workers contended for the grid. Not necessarily all four: on a loaded 2-core
+    # machine the last process can still be importing when the others finish the 200.
+    assert len({t.worker for t in trials}) >= 2
 
 
 def test_random_search_workers_never_repeat_a_discrete_configuration(tmp_path: Path) -> None:
