@@ -57,8 +57,8 @@ def main() -> None:
         if args.seeds is not None
         else set.intersection(*({r["seed"] for r in rs} for rs in runs.values()))
     )
-    runs = defaultdict(list, {m: [r for r in rs if r["seed"] in wanted] for m, rs in runs.items()})
-    runs = defaultdict(list, {m: rs for m, rs in runs.items() if rs})
+    kept = {m: [r for r in rs if r["seed"] in wanted] for m, rs in runs.items()}
+    runs = defaultdict(list, {m: rs for m, rs in kept.items() if rs})
     budget = min(r["budget"] for rs in runs.values() for r in rs)
     methods = [m for m in ORDER if m in runs] + sorted(set(runs) - set(ORDER))
     mean_val: dict[str, np.ndarray] = {}
