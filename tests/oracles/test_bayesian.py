@@ -314,6 +314,22 @@ def test_beats_random_search_on_branin() -> None:
     assert max(regret["bo"]) < np.median(regret["random"])
 
 
+@pytest.fixture
+def front_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Records each computation of the acquisition front (made only when stalled)."""
+    import tunesmith.oracles._bayesian as bayesian
+
+    calls: list[int] = []
+    real = bayesian.acquisition_front
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bayesian, "acquisition_front", spy)
+    return calls
+
+
 class TestStalled:
     """Once the last d + 1 trials failed to beat the best, the pick is drawn from the
     acquisition front; ladder scores (SCORE_ONLY_ATTR) never count as a stall."""
@@ -331,17 +347,7 @@ class TestStalled:
             trials.append(Trial(i, TrialState.COMPLETED, v, value, attrs=attrs))
         return trials
 
-    def _fronts(self, monkeypatch: pytest.MonkeyPatch, score_only: bool) -> int:
-        import tunesmith.oracles._bayesian as bayesian
-
-        calls = []
-        real = bayesian.acquisition_front
-
-        def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-            calls.append(1)
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(bayesian, "acquisition_front", spy)
+    def _fronts(self, calls: list[int], score_only: bool) -> int:
         space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
         point = BayesianOptimization().suggest(
             space,
@@ -353,27 +359,18 @@ class TestStalled:
         assert set(point) == {"x", "y"}
         return len(calls)
 
-    def test_a_stall_draws_from_the_front(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        assert self._fronts(monkeypatch, score_only=False) == 1
+    def test_a_stall_draws_from_the_front(self, front_calls: list[int]) -> None:
+        assert self._fronts(front_calls, score_only=False) == 1
 
-    def test_ladder_scores_never_stall(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        assert self._fronts(monkeypatch, score_only=True) == 0
+    def test_ladder_scores_never_stall(self, front_calls: list[int]) -> None:
+        assert self._fronts(front_calls, score_only=True) == 0
 
 
-def test_stall_is_judged_on_every_trial_not_the_modelled_subset(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_stall_is_judged_on_every_trial_not_the_modelled_subset(front_calls: list[int]) -> None:
     """Past ``max_model_trials`` the model keeps the best half and a spread of the rest, so
     its training set skips recent trials; the stall must still count them. With 10 kept of
     30 (trials 0-3 and 26 the best, 4, 10, 16, 22 and 29 the spread), the model's set holds
     one trial after the best (26) while the study has three: stalled for d = 2."""
-    import tunesmith.oracles._bayesian as bayesian
-
-    calls = []
-    real = bayesian.acquisition_front
-    monkeypatch.setattr(
-        bayesian, "acquisition_front", lambda *a, **k: calls.append(1) or real(*a, **k)
-    )
     rng = np.random.default_rng(0)
     space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
 
@@ -387,6 +384,6 @@ def test_stall_is_judged_on_every_trial_not_the_modelled_subset(
         )
 
     suggest(best=26)
-    assert calls == [1]
+    assert front_calls == [1]
     suggest(best=28)  # one trial after the best: not stalled
-    assert calls == [1]
+    assert front_calls == [1]

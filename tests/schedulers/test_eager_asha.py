@@ -160,13 +160,16 @@ def test_a_model_based_oracle_fills_the_space_until_the_scores_are_shown(
     # 12 configurations are those of BayesianOptimization(n_initial=12) on the ladder.
     from tunesmith.oracles import BayesianOptimization
 
-    def configurations(scheduler: EagerASHA, oracle: BayesianOptimization) -> list[object]:
-        trials = _search(scheduler, tmp_path / repr(oracle.n_initial), 30, oracle=oracle)
+    def configurations(
+        name: str, scheduler: EagerASHA, oracle: BayesianOptimization
+    ) -> list[object]:
+        trials = _search(scheduler, tmp_path / name, 30, oracle=oracle)
+        assert all(t.state is TrialState.COMPLETED for t in trials)
         return [t.values for t in trials if t.parent is None]
 
-    withheld = configurations(EagerASHA(9, explore_first=12), BayesianOptimization())
-    later = configurations(EagerASHA(9, explore_first=0), BayesianOptimization(n_initial=12))
-    shown = configurations(EagerASHA(9, explore_first=0), BayesianOptimization())
+    withheld = configurations("w", EagerASHA(9, explore_first=12), BayesianOptimization())
+    later = configurations("l", EagerASHA(9, explore_first=0), BayesianOptimization(n_initial=12))
+    shown = configurations("s", EagerASHA(9, explore_first=0), BayesianOptimization())
     assert withheld[:12] == later[:12]
     # ... which is not what the oracle proposes once it models the first scores.
     assert withheld[:12] != shown[:12]
