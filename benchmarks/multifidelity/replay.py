@@ -102,6 +102,11 @@ def hyperband() -> Rule:
     return rule
 
 
+def eager(n: int) -> int:
+    """EagerASHA's rule (eager_after=2): the best of two or more goes on."""
+    return max(n // 3, int(n >= 2))
+
+
 def replay(rule: Rule, curves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     def new() -> Curve:
         return curves[rng.integers(len(curves))]
@@ -118,7 +123,6 @@ def main() -> None:
     parser.add_argument("--replays", type=int, default=2000)
     args = parser.parse_args()
     curves = load_curves(args.seeds)
-    eager = lambda n: max(n // 3, int(n >= 2))  # noqa: E731
     rules = {
         "hyperband (sync)": hyperband(),
         "ASHA: n // 3": asynchronous(lambda n: n // 3),
