@@ -316,14 +316,15 @@ def test_beats_random_search_on_branin() -> None:
 
 @pytest.fixture
 def front_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Records each computation of the acquisition front (made only when stalled)."""
+    """Records each computation of the acquisition front (made only when stalled): the
+    number of candidates it was computed over."""
     import tunesmith.oracles._bayesian as bayesian
 
     calls: list[int] = []
     real = bayesian.acquisition_front
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
+        calls.append(len(args[0]))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(bayesian, "acquisition_front", spy)
@@ -332,26 +333,28 @@ def front_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 class TestStalled:
     """Once the last d + 1 trials failed to beat the best, the pick is drawn from the
-    acquisition front; ladder scores (SCORE_ONLY_ATTR) never count as a stall."""
+    acquisition front: of the candidates near the best trials on the first stalled pick
+    and every other one after it, of all candidates on the rest; ladder scores
+    (SCORE_ONLY_ATTR) never count as a stall."""
 
     @staticmethod
-    def _history(score_only: bool) -> list[Trial]:
+    def _history(score_only: bool, n: int = 12) -> list[Trial]:
         rng = np.random.default_rng(0)
         space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
         attrs = {SCORE_ONLY_ATTR: True} if score_only else {}
         trials = []
-        for i in range(12):
+        for i in range(n):
             v = space.decode(space.sample(rng))
             # The best comes first; the 11 after it are all worse: a stall for d = 2.
             value = 0.0 if i == 0 else 1.0 + (v["x"] - 0.7) ** 2 + (v["y"] - 0.2) ** 2
             trials.append(Trial(i, TrialState.COMPLETED, v, value, attrs=attrs))
         return trials
 
-    def _fronts(self, calls: list[int], score_only: bool) -> int:
+    def _fronts(self, calls: list[int], score_only: bool, n: int = 12) -> int:
         space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
-        point = BayesianOptimization().suggest(
+        point = BayesianOptimization(n_candidates=512).suggest(
             space,
-            self._history(score_only),
+            self._history(score_only, n),
             [],
             objective=Objective("loss"),
             rng=np.random.default_rng(1),
@@ -364,6 +367,17 @@ class TestStalled:
 
     def test_ladder_scores_never_stall(self, front_calls: list[int]) -> None:
         assert self._fronts(front_calls, score_only=True) == 0
+
+    def test_odd_stalls_look_near_the_best_even_ones_anywhere(
+        self, front_calls: list[int]
+    ) -> None:
+        # d = 2 and the best is trial 0: 12 trials are a stall of 9, 11 trials one of 8.
+        self._fronts(front_calls, score_only=False, n=12)
+        self._fronts(front_calls, score_only=False, n=11)
+        near, anywhere = front_calls
+        # Near: the candidates around the best trials and the refined ones, no Sobol point.
+        assert 0 < near < 512 < anywhere
+        assert anywhere - near == 512
 
 
 def test_stall_is_judged_on_every_trial_not_the_modelled_subset(front_calls: list[int]) -> None:
@@ -384,6 +398,6 @@ def test_stall_is_judged_on_every_trial_not_the_modelled_subset(front_calls: lis
         )
 
     suggest(best=26)
-    assert front_calls == [1]
+    assert len(front_calls) == 1
     suggest(best=28)  # one trial after the best: not stalled
-    assert front_calls == [1]
+    assert len(front_calls) == 1

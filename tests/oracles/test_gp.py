@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from tunesmith.oracles._bayesian import stalled
+from tunesmith.oracles._bayesian import stall_length
 from tunesmith.oracles._gp._acquisition import acquisition_front, log_ei, log_h, refine, ucb_width
 from tunesmith.oracles._gp._design import maximin_order, sobol
 from tunesmith.oracles._gp._fit import Layout, fit, neg_log_posterior
@@ -305,11 +305,12 @@ class TestAcquisitionFront:
         assert 1.0 < widths[0] < widths[-1] < 8.0
 
 
-def test_stalled_counts_trials_since_the_best() -> None:
+def test_stall_length_counts_trials_since_the_best() -> None:
     y = np.array([3.0, 1.0, 2.0, 2.5, 1.5])  # best at index 1, then 3 without a gain
-    assert stalled(y, n_dims=2)
-    assert not stalled(y, n_dims=3)
-    assert not stalled(np.array([3.0, 2.0, 1.0]), n_dims=0)
+    assert stall_length(y, n_dims=2) == 1
+    assert stall_length(y, n_dims=1) == 2
+    assert stall_length(y, n_dims=3) == 0
+    assert stall_length(np.array([3.0, 2.0, 1.0]), n_dims=0) == 0
     # Failed trials (NaN) beat nothing; with nothing finite there is nothing to stall on.
-    assert stalled(np.array([1.0, np.nan, np.nan]), n_dims=1)
-    assert not stalled(np.array([np.nan, np.nan]), n_dims=0)
+    assert stall_length(np.array([1.0, np.nan, np.nan]), n_dims=1) == 1
+    assert stall_length(np.array([np.nan, np.nan]), n_dims=0) == 0

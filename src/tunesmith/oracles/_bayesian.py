@@ -39,13 +39,14 @@ _N_REFINE = 4
 _CACHE_SIZE = 64
 
 
-def stalled(y: np.ndarray, n_dims: int) -> bool:
-    """Whether the last ``n_dims + 1`` trials all failed to beat the best: ``y`` holds every
-    finished trial's minimized value in trial order, NaN for a failed one (which beats
+def stall_length(y: np.ndarray, n_dims: int) -> int:
+    """For how many suggestions in a row the search has stalled: the trials since the best,
+    beyond ``n_dims`` (0 while the last ``n_dims + 1`` trials include the best). ``y`` holds
+    every finished trial's minimized value in trial order, NaN for a failed one (which beats
     nothing)."""
     if not np.any(np.isfinite(y)):
-        return False
-    return len(y) - 1 - int(np.nanargmin(y)) > n_dims
+        return 0
+    return max(0, len(y) - 1 - int(np.nanargmin(y)) - n_dims)
 
 
 def _anchors(limit: int, refit_below: int) -> list[int]:
@@ -96,7 +97,11 @@ class BayesianOptimization(Oracle):
       the point is drawn at random from the candidates that no other beats on log EI, the
       probability of improvement and a GP-UCB lower confidence bound at once (HEBO's
       portfolio idea, used only while stalled): from the most cautious step to the
-      boldest, so a search caught in a local optimum leaves it. Trials a scheduler hands
+      boldest, so a search caught in a local optimum leaves it. The first stalled pick,
+      and every other one after it, is drawn from the candidates near the best trials
+      only (a basin the model smoothed over often lies next to the incumbent, as Branin's
+      optimum does next to the edge a search can cling to); the others from all
+      candidates. Trials a scheduler hands
       over as scores (``attrs[SCORE_ONLY_ATTR]``, EagerASHA's ladder) never count as
       stalled: a new configuration cannot top the ladder on arrival.
 
@@ -200,10 +205,9 @@ class BayesianOptimization(Oracle):
         gp, best, train_rows, train_y = model
         # Judged on every finished trial (the model may see a subset); scores from a
         # scheduler's ladder cannot show progress, so they never stall.
-        stuck = stalled(raw, enc.n_dims) and not any(
-            t.attrs.get(SCORE_ONLY_ATTR) for t in finished
-        )
-        return self._maximize(enc, gp, best, train_rows, train_y, seen, rng, stuck)
+        ladder = any(t.attrs.get(SCORE_ONLY_ATTR) for t in finished)
+        stall = 0 if ladder else stall_length(raw, enc.n_dims)
+        return self._maximize(enc, gp, best, train_rows, train_y, seen, rng, stall)
 
     # -- the model ------------------------------------------------------------------------
     def _encoding(self, space: SearchSpace) -> Encoding:
@@ -324,12 +328,13 @@ class BayesianOptimization(Oracle):
     # -- choosing the point ---------------------------------------------------------------
     def _candidates(
         self, enc: Encoding, rows: np.ndarray, y: np.ndarray, rng: np.random.Generator
-    ) -> tuple[np.ndarray, bool]:
-        """Candidate rows (snapped, inactive coordinates NaN), and whether they are the
-        whole of a finite space."""
+    ) -> tuple[np.ndarray, int | None]:
+        """Candidate rows (snapped, inactive coordinates NaN), and how many of the first
+        are Sobol points (the rest are drawn near the best trials); None when the rows are
+        the whole of a finite space."""
         everything = enc.finite_rows(_ENUMERATE)
         if everything is not None:
-            return everything, True
+            return everything, None
         d = enc.n_dims
         cands = [sobol(self.n_candidates, d, rng)]
         top = rows[np.argsort(y, kind="stable")[:_N_LOCAL_CENTRES]]
@@ -346,7 +351,7 @@ class BayesianOptimization(Oracle):
             local[:, cat] = rng.random((len(base), len(cat)))
         cands.append(np.where(moved, local, base))
         out = enc.snap(np.concatenate(cands))
-        return enc.deactivate(out), False
+        return enc.deactivate(out), self.n_candidates
 
     def _maximize(
         self,
@@ -357,12 +362,12 @@ class BayesianOptimization(Oracle):
         y: np.ndarray,
         seen: set[Any],
         rng: np.random.Generator,
-        stuck: bool,
+        stall: int,
     ) -> Point:
-        cands, is_all = self._candidates(enc, rows, y, rng)
+        cands, n_sobol = self._candidates(enc, rows, y, rng)
         mean, var = gp.predict(enc.inputs(cands))
         score = log_ei(mean, var, best)[0]
-        if not is_all and len(enc.continuous):
+        if n_sobol is not None and len(enc.continuous):
             starts = np.argsort(-score, kind="stable")[:_N_REFINE]
             incumbent = enc.deactivate(rows[np.argsort(y, kind="stable")[:1]])
             refined = self._refine(enc, gp, best, np.concatenate([cands[starts], incumbent]))
@@ -372,8 +377,13 @@ class BayesianOptimization(Oracle):
             score = np.concatenate([score, log_ei(more_mean, more_var, best)[0]])
         score = np.where(np.isfinite(score), score, -np.inf)
         order = np.argsort(-score, kind="stable")[:256]
-        if stuck:
-            front = acquisition_front(mean, var, best, ucb_width(len(y), enc.n_dims))
+        if stall:
+            # First near the best trials (the local and refined candidates), where a basin
+            # the model smoothed over may lie; then anywhere; and so on, alternately.
+            near = n_sobol if stall % 2 == 1 and n_sobol is not None else 0
+            pool = np.arange(near, len(cands))
+            width = ucb_width(len(y), enc.n_dims)
+            front = pool[acquisition_front(mean[pool], var[pool], best, width)]
             order = np.concatenate([rng.permutation(front), order])
         for i in order:
             point = enc.point(cands[i])
