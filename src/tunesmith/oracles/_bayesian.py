@@ -101,9 +101,9 @@ class BayesianOptimization(Oracle):
       and every other one after it, is drawn from the candidates near the best trials
       only (a basin the model smoothed over often lies next to the incumbent, as Branin's
       optimum does next to the edge a search can cling to); the others from all
-      candidates. Trials a scheduler hands
-      over as scores (``attrs[SCORE_ONLY_ATTR]``, EagerASHA's ladder) never count as
-      stalled: a new configuration cannot top the ladder on arrival.
+      candidates. Trials a scheduler hands over as scores (``attrs[SCORE_ONLY_ATTR]``,
+      EagerASHA's ladder) never count as stalled: a new configuration cannot top the
+      ladder on arrival.
 
     The first ``n_initial`` trials (the enqueued ones included) fill the space: each is the
     next point of a scrambled Sobol sequence through the first trial. Trials other workers
@@ -378,10 +378,11 @@ class BayesianOptimization(Oracle):
         score = np.where(np.isfinite(score), score, -np.inf)
         order = np.argsort(-score, kind="stable")[:256]
         if stall:
-            # First near the best trials (the local and refined candidates), where a basin
-            # the model smoothed over may lie; then anywhere; and so on, alternately.
-            near = n_sobol if stall % 2 == 1 and n_sobol is not None else 0
-            pool = np.arange(near, len(cands))
+            # First near the best trials (the local and refined candidates, past the Sobol
+            # ones), where a basin the model smoothed over may lie; then anywhere; and so
+            # on, alternately. An enumerated finite space has no "near": all, always.
+            start = n_sobol if stall % 2 == 1 and n_sobol is not None else 0
+            pool = np.arange(start, len(cands))
             width = ucb_width(len(y), enc.n_dims)
             front = pool[acquisition_front(mean[pool], var[pool], best, width)]
             order = np.concatenate([rng.permutation(front), order])
