@@ -345,7 +345,8 @@ class TestStalled:
         trials = []
         for i in range(n):
             v = space.decode(space.sample(rng))
-            # The best comes first; the 11 after it are all worse: a stall for d = 2.
+            # The best comes first and every trial after it is worse: with d = 2, a
+            # stall of n - 3.
             value = 0.0 if i == 0 else 1.0 + (v["x"] - 0.7) ** 2 + (v["y"] - 0.2) ** 2
             trials.append(Trial(i, TrialState.COMPLETED, v, value, attrs=attrs))
         return trials
