@@ -69,9 +69,12 @@ class Layout:
     def prior(self) -> tuple[np.ndarray, np.ndarray]:
         """Means and standard deviations of the Gaussian priors on ``theta``.
 
-        Length scales: log-normal around ``0.5 sqrt(d)`` (a longer scale in more
+        Length scales: log-normal around ``sqrt(d) / 3`` (a longer scale in more
         dimensions, after Hvarfner et al., 2024, but shorter than theirs: their prior,
-        tried here, left the model too smooth to leave a basin in 25-100 trials). Warping:
+        tried here, left the model too smooth to leave a basin in 25-100 trials; and
+        shorter than the ``0.5 sqrt(d)`` used before, under which a model fitted to a few
+        dozen points could be sure of a slope across the whole range and cling to an edge
+        of the space, as Branin's runs did). Warping:
         log-normal around the identity, bounded to [1/2, 2] (wider warps let a few points
         bend the space so far that the edges looked unexplored; see the benchmark notes).
         Signal variance around 1 (``y`` is standardized). Noise: log-normal around
@@ -81,7 +84,7 @@ class Layout:
         between good configurations and slowed the last steps to an optimum.
         """
         d, c = self.n_numeric, self.n_cat
-        scale_mean = math.log(0.5) + 0.5 * math.log(max(d + c, 1))
+        scale_mean = math.log(1.0 / 3.0) + 0.5 * math.log(max(d + c, 1))
         mean = np.concatenate(
             [np.full(d + c, scale_mean), np.zeros(2 * d), [0.0, math.log(NOISE_PRIOR)]]
         )
