@@ -314,6 +314,16 @@ def test_beats_random_search_on_branin() -> None:
     assert max(regret["bo"]) < np.median(regret["random"])
 
 
+def test_does_not_cling_to_an_edge_of_the_space() -> None:
+    """Branin, seed 18: under a length-scale prior that let a model fitted to a few dozen
+    points be sure of one slope across the whole range (0.5 sqrt(d)), the search sat on
+    the edge x = 10 (regret 1.5) for 25 trials and more, re-evaluating near-copies of one
+    point, while the optimum lies 0.04 away (unit scale) at x = 9.42."""
+    tuner = Tuner("loss", oracle=BayesianOptimization(), seed=18)
+    best = tuner.search(branin, max_trials=25, progress=False)
+    assert best is not None and best.value - 0.397887 < 0.1
+
+
 @pytest.fixture
 def front_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Records each computation of the acquisition front (made only when stalled): the
