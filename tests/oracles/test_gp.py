@@ -6,12 +6,13 @@ import math
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.stats
 
 from tunesmith.oracles._bayesian import stall_length
 from tunesmith.oracles._gp._acquisition import acquisition_front, log_ei, log_h, refine, ucb_width
 from tunesmith.oracles._gp._design import maximin_order, sobol
-from tunesmith.oracles._gp._fit import Layout, fit, neg_log_posterior
+from tunesmith.oracles._gp._fit import Layout, constant_mean, fit, neg_log_posterior
 from tunesmith.oracles._gp._kernel import Inputs, matern52, sq_dist
 from tunesmith.oracles._gp._model import GaussianProcess
 from tunesmith.oracles._gp._transform import (
@@ -112,6 +113,24 @@ class TestFit:
         numeric = fd_grad(lambda t: neg_log_posterior(t, LAYOUT, x, y)[0], theta)
         assert np.allclose(grad, numeric, rtol=1e-4, atol=1e-4)
 
+    def test_constant_mean_is_generalized_least_squares(self) -> None:
+        # Ten trials close together near the best (-2), five spread out at the level of
+        # the space (+1): the cluster counts about as one, so the mean sits near +1,
+        # far above the plain average (-1).
+        rng = np.random.default_rng(8)
+        z = np.concatenate([0.5 + 0.01 * rng.standard_normal((10, 2)), rng.random((5, 2))])
+        x = Inputs(z, np.ones_like(z), np.zeros((15, 0)))
+        y = np.concatenate([np.full(10, -2.0), np.full(5, 1.0)])
+        layout = Layout(2, ())
+        p = layout.split(layout.default())
+        K = p.signal * matern52(sq_dist(x, x, p.s, p.t_cols, 0.0))[0]
+        K[np.diag_indices(15)] += p.noise + 1e-8
+        level, alpha = constant_mean(scipy.linalg.cho_factor(K, lower=True), y)
+        ones = np.linalg.solve(K, np.ones(15))
+        assert level == pytest.approx(ones @ y / ones.sum())
+        assert np.allclose(alpha, np.linalg.solve(K, y - level))
+        assert level > 0.0 > y.mean()
+
     def test_fit_improves_on_its_start_and_learns_the_relevant_dimension(self) -> None:
         rng = np.random.default_rng(4)
         layout = Layout(2, ())
@@ -168,6 +187,18 @@ class TestFit:
         mean, var = gp.predict(x)
         assert np.allclose(mean, y, atol=0.1)
         assert var.max() < 0.05
+
+    def test_far_from_the_data_expects_the_constant_mean(self) -> None:
+        layout = Layout(1, ())
+        z = np.linspace(0.0, 0.2, 6)[:, None]
+        x = Inputs(z, np.ones_like(z), np.zeros((6, 0)))
+        y = np.linspace(-1.0, 1.0, 6)
+        theta = layout.default()
+        theta[0] = np.log(0.05)  # a short length scale: z = 1 is far from every point
+        gp = GaussianProcess(theta, layout, x, y)
+        mean, var = gp.predict(Inputs(np.ones((1, 1)), np.ones((1, 1)), np.zeros((1, 0))))
+        assert mean[0] == pytest.approx(gp.level, abs=1e-6)
+        assert var[0] == pytest.approx(gp.p.signal, rel=1e-6)
 
 
 class TestTransform:

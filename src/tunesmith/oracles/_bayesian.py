@@ -32,8 +32,8 @@ _ENUMERATE = 2048
 #: Trials near which local candidates are drawn, and the steps they are drawn with.
 _N_LOCAL_CENTRES = 5
 _LOCAL_STEPS = (0.02, 0.07, 0.2)
-#: Candidates refined by gradient, on top of the best trial (climbing from the incumbent
-#: exploits the model's slope where it is best known).
+#: Candidates near the best trials refined by gradient, on top of the best trial (climbing
+#: from the incumbent exploits the model's slope where it is best known).
 _N_REFINE = 4
 #: Fits are kept for this many histories.
 _CACHE_SIZE = 64
@@ -84,15 +84,20 @@ class BayesianOptimization(Oracle):
 
     - a Matérn 5/2 kernel with one length scale per parameter; an unordered choice compares
       values by equality, and a parameter inactive under its condition adds nothing;
+    - a constant prior mean estimated by generalized least squares, so a cluster of good
+      trials counts about as one and, far from the data, the model expects the level of
+      the space at large rather than an average pulled toward the best (with that
+      average, one trial in five after the initial design went to a hopeless corner of
+      the box on Hartmann-6);
     - Kumaraswamy input warping per numeric parameter, fitted with the kernel by maximizing
       the marginal likelihood with priors (scipy L-BFGS-B, warm-started from the previous
       fit), and kept only when it gains more likelihood than the BIC charges for it;
     - the objective standardized and Yeo-Johnson transformed (normal scores of the ranks
       when that fails), failed trials taking the worst value seen;
     - log expected improvement over scrambled Sobol candidates and candidates near the best
-      trials, the best few and the best trial refined by gradient. Integers, steps and
-      choices are scored at the values they will take, and a configuration already tried
-      or running is never proposed while another exists;
+      trials, the best few of those near and the best trial refined by gradient. Integers,
+      steps and choices are scored at the values they will take, and a configuration
+      already tried or running is never proposed while another exists;
     - once the last ``d + 1`` trials (``d`` parameters) have all failed to beat the best,
       the point is drawn at random from the candidates that no other beats on log EI, the
       probability of improvement and a GP-UCB lower confidence bound at once (HEBO's
@@ -107,11 +112,11 @@ class BayesianOptimization(Oracle):
 
     The first ``n_initial`` trials (the enqueued ones included) fill the space: each is the
     next point of a scrambled Sobol sequence through the first trial. Trials other workers
-    are running count as observed at the mean (a constant liar), so parallel workers spread
-    out. Beyond
-    ``max_model_trials`` finished trials the model is fitted to the best half of them and
-    an even spread of the rest, and the hyperparameters are refitted only as the history
-    grows by a fifth, which bounds the cost of a suggestion.
+    are running count as observed at the average of the finished ones (a constant liar),
+    so parallel workers spread out. Beyond ``max_model_trials`` finished trials the model
+    is fitted to the best half of them and an even spread of the rest, and the
+    hyperparameters are refitted only as the history grows by a fifth, which bounds the
+    cost of a suggestion.
 
     Args:
         n_initial: Trials before the model is used; by default the number of varying
@@ -314,7 +319,7 @@ class BayesianOptimization(Oracle):
         theta = self._theta(enc, done, raw)
         best = float(y.min())
         if len(running):
-            # Constant liar: running trials count as observed at the mean.
+            # Constant liar: running trials count as observed at the finished ones' average.
             x = Inputs.concat([x, enc.inputs(running)])
             y_fit = np.concatenate([y, np.full(len(running), float(y.mean()))])
         else:
@@ -368,7 +373,9 @@ class BayesianOptimization(Oracle):
         mean, var = gp.predict(enc.inputs(cands))
         score = log_ei(mean, var, best)[0]
         if n_sobol is not None and len(enc.continuous):
-            starts = np.argsort(-score, kind="stable")[:_N_REFINE]
+            # Only the candidates near the best trials are climbed: from a Sobol point far
+            # from the data, the climb follows the variance into a corner of the box.
+            starts = n_sobol + np.argsort(-score[n_sobol:], kind="stable")[:_N_REFINE]
             incumbent = enc.deactivate(rows[np.argsort(y, kind="stable")[:1]])
             refined = self._refine(enc, gp, best, np.concatenate([cands[starts], incumbent]))
             more_mean, more_var = gp.predict(enc.inputs(refined))

@@ -138,12 +138,31 @@ class Params:
     t_cols: np.ndarray
 
 
+def constant_mean(chol: tuple[np.ndarray, bool], y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The constant prior mean that maximizes the likelihood, and ``K^-1 (y - mean)``.
+
+    ``chol`` is the Cholesky factor of ``K`` (as :func:`scipy.linalg.cho_factor` gives
+    it). The mean is the generalized least-squares estimate ``1' K^-1 y / 1' K^-1 1``:
+    observations that are close together share their weight, so a cluster of good trials
+    near the incumbent counts about as one, and the mean settles at the level of the space
+    at large. Far from the data the model then expects that level, not the plain average
+    of ``y`` (which the cluster pulls toward the best), and stops taking the corners of the
+    box, where its variance is largest, for promising.
+    """
+    ones = scipy.linalg.cho_solve(chol, np.ones(len(y)), check_finite=False)
+    k_inv_y = scipy.linalg.cho_solve(chol, y, check_finite=False)
+    level = float(k_inv_y.sum() / ones.sum())
+    return level, k_inv_y - level * ones
+
+
 def neg_log_posterior(
     theta: np.ndarray, layout: Layout, x: Inputs, y: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """Negative log marginal likelihood plus negative log prior, and its gradient.
 
-    ``x`` holds unwarped numeric coordinates; ``y`` is standardized.
+    ``x`` holds unwarped numeric coordinates; ``y`` is standardized. The constant mean is
+    profiled out (set to its best value for ``theta``, :func:`constant_mean`); since it
+    is optimal, the gradient is that of the likelihood with the mean held fixed.
     """
     p = layout.split(theta)
     n, d = x.z.shape
@@ -159,8 +178,12 @@ def neg_log_posterior(
         chol = scipy.linalg.cho_factor(K, lower=True, check_finite=False)
     except np.linalg.LinAlgError:
         return 1e10, np.zeros_like(theta)
-    alpha = scipy.linalg.cho_solve(chol, y, check_finite=False)
-    nll = 0.5 * float(y @ alpha) + float(np.log(np.diag(chol[0])).sum()) + 0.5 * n * _LOG_2PI
+    level, alpha = constant_mean(chol, y)
+    nll = (
+        0.5 * float((y - level) @ alpha)
+        + float(np.log(np.diag(chol[0])).sum())
+        + 0.5 * n * _LOG_2PI
+    )
     K_inv, info = scipy.linalg.lapack.dpotri(chol[0], lower=1)
     if info != 0:
         return 1e10, np.zeros_like(theta)

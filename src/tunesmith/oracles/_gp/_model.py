@@ -5,13 +5,17 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from tunesmith.oracles._gp._fit import JITTER, Layout
+from tunesmith.oracles._gp._fit import JITTER, Layout, constant_mean
 from tunesmith.oracles._gp._kernel import Inputs, matern52, sq_dist
 from tunesmith.oracles._gp._warping import kumaraswamy, kumaraswamy_grads
 
 
 class GaussianProcess:
-    """A zero-mean GP conditioned on ``(x, y)`` with the hyperparameters ``theta``.
+    """A GP conditioned on ``(x, y)`` with the hyperparameters ``theta``.
+
+    Its prior mean is a constant, the generalized least-squares estimate
+    (:func:`~tunesmith.oracles._gp._fit.constant_mean`), used as a plug-in value: the
+    variance leaves out the estimate's own uncertainty.
 
     Args:
         theta: Hyperparameters as laid out by ``layout``.
@@ -40,7 +44,7 @@ class GaussianProcess:
                 jitter *= 10.0
         else:
             raise np.linalg.LinAlgError("GaussianProcess: the kernel matrix is not positive")
-        self.alpha = scipy.linalg.cho_solve(self.chol, y, check_finite=False)
+        self.level, self.alpha = constant_mean(self.chol, y)
 
     def warp(self, x: Inputs) -> Inputs:
         return Inputs(kumaraswamy(x.z, self.p.a, self.p.b) * x.mask, x.mask, x.onehot)
@@ -51,7 +55,7 @@ class GaussianProcess:
     def predict(self, x: Inputs) -> tuple[np.ndarray, np.ndarray]:
         """Posterior mean and variance of the latent function at ``x`` (unwarped)."""
         ks = self.p.signal * matern52(self._sq_dist(self.warp(x), self.train))[0]
-        mean = ks @ self.alpha
+        mean = self.level + ks @ self.alpha
         v = scipy.linalg.solve_triangular(self.chol[0], ks.T, lower=True, check_finite=False)
         var = self.p.signal - (v * v).sum(0)
         return mean, np.maximum(var, 1e-12 * self.p.signal)
@@ -70,7 +74,7 @@ class GaussianProcess:
         kc, h = matern52(self._sq_dist(q, self.train))
         ks = self.p.signal * kc
         A = self.p.signal * h
-        mean = ks @ self.alpha
+        mean = self.level + ks @ self.alpha
         beta = scipy.linalg.cho_solve(self.chol, ks.T, check_finite=False).T
         var = self.p.signal - (ks * beta).sum(1)
         tz, tm = self.train.z, self.train.mask
