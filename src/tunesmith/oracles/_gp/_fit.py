@@ -4,7 +4,9 @@ The hyperparameters live in one vector ``theta`` of logs (see :class:`Layout`): 
 scale per numeric dimension, one per categorical, Kumaraswamy ``a`` and ``b`` per numeric
 dimension, the signal variance and the noise variance. Each has a Gaussian prior on its
 log, so few observations give a sensible model rather than a degenerate one; the length
-scale prior grows with the square root of the dimension (see :meth:`Layout.prior`).
+scale prior grows with the square root of the dimension (see :meth:`Layout.prior`). The
+constant prior mean is not in ``theta``: for each ``theta`` it takes its best value in
+closed form (:func:`constant_mean`).
 
 The warping is a model choice, not a free gift: :func:`fit` fits the kernel with and
 without it and keeps the warped fit only when it raises the log posterior by more than the
