@@ -183,6 +183,27 @@ class Trial:
 #: says nothing about whether the search is still making progress.
 SCORE_ONLY_ATTR = "score_only"
 
+#: Set in the attrs of a ladder trial (see ``SCORE_ONLY_ATTR``) when the scheduler knows its
+#: budgets: a :class:`BudgetResults` with the configuration's own results at every budget
+#: it finished, so an oracle that models the budget can learn from the values themselves.
+BUDGET_RESULTS_ATTR = "budget_results"
+
+
+@dataclasses.dataclass(frozen=True)
+class BudgetResults:
+    """A configuration's results at each budget it finished, and the schedule's budgets.
+
+    Attributes:
+        results: ``(trial number, budget, value)`` for each trial of the configuration
+            (the first and each promotion that has a value), smallest budget first.
+        min_budget: The schedule's smallest budget.
+        max_budget: The schedule's largest budget: where a new configuration is judged.
+    """
+
+    results: tuple[tuple[int, float, float], ...]
+    min_budget: float
+    max_budget: float
+
 
 def best_trial(trials: list[Trial] | tuple[Trial, ...], objective: Objective) -> Trial | None:
     """The best trial with a finite value; ties go to the earlier trial."""

@@ -475,3 +475,86 @@ def test_stall_is_judged_on_every_trial_not_the_modelled_subset(front_calls: lis
     assert len(front_calls) == 1
     suggest(best=28)  # one trial after the best: not stalled
     assert len(front_calls) == 1
+
+
+class TestBudgetAsInput:
+    """With a scheduler's results at every budget (EagerASHA's ladder with
+    ``BUDGET_RESULTS_ATTR``), the model takes the budget as an input and judges new
+    configurations at the largest budget."""
+
+    @staticmethod
+    def history(name: str = "x") -> list[Trial]:
+        """Three configurations (x = 0.1, 0.2, 0.3) climbed to budget 9; seven others,
+        nearer the optimum at x = 0.8, have only a budget-1 result. The accuracy is
+        g(x) less 0.6 at budget 1, 0.3 at budget 3, nothing at 9."""
+
+        def g(x: float) -> float:
+            return 1 - 4 * (x - 0.8) ** 2
+
+        trials: list[Trial] = []
+
+        def add(x: float, rung: int, parent: int | None = None) -> int:
+            value = g(x) - 0.3 * (2 - rung)
+            state = TrialState.COMPLETED
+            number = len(trials)
+            attrs = {"rung": rung}
+            trials.append(
+                Trial(
+                    number, state, {name: x}, value, parent=parent, budget=3.0**rung, attrs=attrs
+                )
+            )
+            return number
+
+        for x in (0.1, 0.2, 0.3):
+            add(x, 2, add(x, 1, add(x, 0)))
+        for x in (0.05, 0.4, 0.5, 0.6, 0.7, 0.9, 0.95):
+            add(x, 0)
+        return trials
+
+    def suggest(self, history: list[Trial], space: SearchSpace, budgets: object) -> list[float]:
+        from tunesmith.schedulers import ladder_history
+
+        seen = ladder_history(history, objective=Objective("accuracy"), budgets=budgets)  # type: ignore[arg-type]
+        name = next(iter(space)).name
+        points = [
+            BayesianOptimization().suggest(
+                space, seen, [], objective=Objective("accuracy"), rng=np.random.default_rng(s)
+            )
+            for s in range(3)
+        ]
+        assert all(set(p) == {name} for p in points)  # the budget is never proposed
+        return [space.decode(p)[name] for p in points]
+
+    def test_low_budget_values_lead_the_search_where_ranks_cannot(self) -> None:
+        space = SearchSpace([Float("x", 0.0, 1.0)])
+        # The ladder's scores rank the three that climbed first, so a model of the scores
+        # proposes next to them; a model of the values, with the budget as an input,
+        # carries the budget-1 results up to budget 9 and proposes near the optimum.
+        assert all(x < 0.4 for x in self.suggest(self.history(), space, None))
+        assert all(0.7 < x < 0.9 for x in self.suggest(self.history(), space, (1.0, 9.0)))
+
+    def test_a_parameter_named_budget_keeps_its_name(self) -> None:
+        space = SearchSpace([Float("budget", 0.0, 1.0)])
+        xs = self.suggest(self.history("budget"), space, (1.0, 9.0))
+        assert all(0.7 < x < 0.9 for x in xs)
+
+    def test_expanded_rows_and_running_trials_sit_at_their_budgets(self) -> None:
+        from tunesmith.oracles._gp._budget import budget_input, expand
+        from tunesmith.schedulers import ladder_history
+
+        space = SearchSpace([Float("x", 0.0, 1.0)])
+        seen = ladder_history(self.history(), objective=Objective("accuracy"), budgets=(1.0, 9.0))
+        failed = Trial(16, TrialState.FAILED, {"x": 0.45}, budget=3.0)
+        running = Trial(17, TrialState.RUNNING, {"x": 0.3}, parent=8, budget=27.0)
+        fidelity = budget_input(space, seen)
+        assert fidelity is not None and fidelity.max_budget == 9.0
+        assert [p.name for p in fidelity.space] == ["x", "budget"]
+        rows, pending = expand(fidelity, [*seen, failed], [running])
+        # One row per result, numbered as the trial that produced it.
+        assert sorted(t.number for t in rows) == list(range(17))
+        by = {t.number: t for t in rows}
+        assert by[4].values == {"x": 0.2, "budget": 3.0} and by[4].value == pytest.approx(-0.74)
+        assert by[16].values == {"x": 0.45, "budget": 3.0} and not by[16].has_value
+        # A budget outside the schedule's range is held to it.
+        assert pending[0].values == {"x": 0.3, "budget": 9.0}
+        assert budget_input(space, self.history()) is None

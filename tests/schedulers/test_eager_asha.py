@@ -8,7 +8,7 @@ from tests.schedulers.curves import check_asha_paths, curve_objective
 from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
 from tunesmith.oracles import CoarseToFine, RandomSearch
 from tunesmith.schedulers import ASHA, EagerASHA, ladder_history
-from tunesmith.trial import SCORE_ONLY_ATTR, Trial
+from tunesmith.trial import BUDGET_RESULTS_ATTR, SCORE_ONLY_ATTR, BudgetResults, Trial
 
 
 def _search(scheduler: ASHA, tmp_path: Path, n: int, **kwargs: object) -> list[Trial]:
@@ -119,13 +119,20 @@ def test_ladder_history_for_a_minimized_objective_keeps_failed_trials() -> None:
     assert marks == {0: True, 2: True, 3: True, 4: None}
 
 
-def _history(values: list[tuple[float | None, int, int | None]]) -> list[Trial]:
-    """Finished trials (value, rung, parent), each with its reports, maximizing accuracy;
-    a value of None is a failed trial."""
+def _history(
+    values: list[tuple[float | None, int, int | None]], objective: str = "accuracy"
+) -> list[Trial]:
+    """Finished trials (value, rung, parent) at budget 3 ** rung, each with its reports; a
+    value of None is a failed trial. A promoted trial continues its parent's
+    configuration."""
     storage = InMemoryStorage()
-    storage.create_study("s", Objective("accuracy"))
+    storage.create_study("s", Objective(objective))
+    x: dict[int, int] = {}
     for i, (value, rung, parent) in enumerate(values):
-        t = storage.create_trial("s", values={"x": i}, parent=parent, attrs={"rung": rung})
+        x[i] = i if parent is None else x[parent]
+        t = storage.create_trial(
+            "s", values={"x": x[i]}, parent=parent, budget=3.0**rung, attrs={"rung": rung}
+        )
         if value is None:
             storage.finish_trial("s", t.number, TrialState.FAILED)
             continue
@@ -173,3 +180,58 @@ def test_a_model_based_oracle_fills_the_space_until_the_scores_are_shown(
     assert withheld[:12] == later[:12]
     # ... which is not what the oracle proposes once it models the first scores.
     assert withheld[:12] != shown[:12]
+
+
+def test_with_budgets_each_configuration_carries_its_results_at_every_budget() -> None:
+    # Configuration 1 climbs to rung 2 (trials 3 and 5), 2 to rung 1 (trial 4); 6 failed.
+    history = _history(
+        [
+            (0.5, 0, None),
+            (0.7, 0, None),
+            (0.6, 0, None),
+            (0.8, 1, 1),
+            (0.65, 1, 2),
+            (0.9, 2, 3),
+            (None, 0, None),
+        ],
+        objective="loss",
+    )
+    shown = ladder_history(history, objective=Objective("loss"), budgets=(1.0, 9.0))
+    assert [t.number for t in shown] == [0, 4, 5, 6]
+    results = {t.number: t.attrs.get(BUDGET_RESULTS_ATTR) for t in shown}
+    # The values themselves (a loss is not negated), the first budget first.
+    assert results[0] == BudgetResults(((0, 1.0, 0.5),), 1.0, 9.0)
+    assert results[4] == BudgetResults(((2, 1.0, 0.6), (4, 3.0, 0.65)), 1.0, 9.0)
+    assert results[5] == BudgetResults(((1, 1.0, 0.7), (3, 3.0, 0.8), (5, 9.0, 0.9)), 1.0, 9.0)
+    # A failed trial passes through as before; the scores are unchanged.
+    assert results[6] is None and shown[3] == history[6]
+    plain = ladder_history(history, objective=Objective("loss"))
+    assert [t.value for t in shown] == [t.value for t in plain]
+    assert all(BUDGET_RESULTS_ATTR not in t.attrs for t in plain)
+    # While the scores are withheld there are no results either.
+    withheld = ladder_history(
+        history, objective=Objective("loss"), min_configurations=5, budgets=(1.0, 9.0)
+    )
+    assert all(BUDGET_RESULTS_ATTR not in t.attrs for t in withheld)
+
+
+def test_eager_asha_hands_its_budgets_to_the_oracle(tmp_path: Path) -> None:
+    scheduler = EagerASHA(9, explore_first=0)
+    trials = _search(scheduler, tmp_path, 20)
+    seen = scheduler.oracle_history(trials, objective=Objective("accuracy"))
+    infos = [t.attrs[BUDGET_RESULTS_ATTR] for t in seen]
+    assert {(i.min_budget, i.max_budget) for i in infos} == {(1.0, 9.0)}
+    # Every finished trial's result reaches the oracle once, with its budget.
+    flat = sorted(r for i in infos for r in i.results)
+    assert flat == sorted((t.number, t.budget, t.value) for t in trials)
+
+
+def test_eager_asha_with_bayesian_optimization_models_the_budget(tmp_path: Path) -> None:
+    from tunesmith.oracles import BayesianOptimization
+
+    trials = _search(EagerASHA(9, explore_first=6), tmp_path, 30, oracle=BayesianOptimization())
+    assert all(t.state is TrialState.COMPLETED for t in trials)
+    # The budget is the trial's field, never a hyperparameter of the configuration.
+    assert all(set(t.values) == {"x"} for t in trials)
+    starts = [t.values["x"] for t in trials if t.parent is None]
+    assert len(set(starts)) == len(starts)

@@ -127,7 +127,10 @@ class EagerASHA(ASHA):
       every promotion beat at least one rival at its rung.
     - The ladder history (:func:`~tunesmith.schedulers.ladder_history`): the oracle sees
       each configuration once, scored by the deepest rung it finished and its rank there,
-      so it learns from the results at every budget, in the spirit of BOHB. The scores are
+      so it learns from the results at every budget, in the spirit of BOHB. Each score
+      comes with the configuration's results at every budget it finished, which
+      :class:`~tunesmith.oracles.BayesianOptimization` models with the budget as an
+      input (other oracles read the score). The scores are
       shown once ``explore_first`` configurations have a result (by default as many as
       Hyperband's most exploratory bracket starts: 27 for ``max_budget`` 27 and factor 3);
       until then the oracle is told which configurations were tried, not how they did,
@@ -202,4 +205,9 @@ class EagerASHA(ASHA):
         return int(self.factor ** (len(self.budgets) - 1))
 
     def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
-        return ladder_history(history, objective=objective, min_configurations=self.n_explore)
+        return ladder_history(
+            history,
+            objective=objective,
+            min_configurations=self.n_explore,
+            budgets=(self.budgets[0], self.budgets[-1]),
+        )

@@ -7,14 +7,18 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tunesmith.trial import SCORE_ONLY_ATTR
+from tunesmith.trial import BUDGET_RESULTS_ATTR, SCORE_ONLY_ATTR, BudgetResults
 
 if TYPE_CHECKING:
     from tunesmith.trial import Objective, Trial
 
 
 def ladder_history(
-    history: Sequence[Trial], *, objective: Objective, min_configurations: int = 0
+    history: Sequence[Trial],
+    *,
+    objective: Objective,
+    min_configurations: int = 0,
+    budgets: tuple[float, float] | None = None,
 ) -> list[Trial]:
     """Each configuration once, scored by how far it climbed and how well it did there.
 
@@ -33,10 +37,17 @@ def ladder_history(
     smallest budget, are mostly noise, and a model fitted to them narrows the search
     before the ladder means anything.
 
+    With ``budgets``, each scored copy also carries the configuration's own results at
+    every budget it finished (``attrs[BUDGET_RESULTS_ATTR]``, a
+    :class:`~tunesmith.trial.BudgetResults`). An oracle that can model the budget as an
+    input (:class:`~tunesmith.oracles.BayesianOptimization`) learns from those values;
+    any other oracle reads the score.
+
     Args:
         history: Finished trials.
         objective: The study's objective (which way is better).
         min_configurations: Configurations with a rung-0 result before any score is shown.
+        budgets: The schedule's smallest and largest budget; None: no budget results.
 
     Returns:
         Copies of the deepest trial of each configuration with ``value`` replaced by the
@@ -71,6 +82,7 @@ def ladder_history(
     for keys in by_rung.values():
         keys.sort()
     sign = 1.0 if objective.direction == "max" else -1.0
+    by_number = {t.number: t for t in history}
     out = []
     for t in history:
         rung = t.attrs.get("rung")
@@ -83,5 +95,19 @@ def ladder_history(
         # sort_key: smaller is better; q counts the results strictly worse.
         worse = len(keys) - bisect.bisect_right(keys, objective.sort_key(t.value))  # type: ignore[arg-type]
         score = sign * (rung + worse / len(keys))
-        out.append(dataclasses.replace(t, value=score, attrs={**t.attrs, SCORE_ONLY_ATTR: True}))
+        attrs = {**t.attrs, SCORE_ONLY_ATTR: True}
+        if budgets is not None:
+            attrs[BUDGET_RESULTS_ATTR] = BudgetResults(_chain(t, by_number), *budgets)
+        out.append(dataclasses.replace(t, value=score, attrs=attrs))
     return out
+
+
+def _chain(trial: Trial, by_number: dict[int, Trial]) -> tuple[tuple[int, float, float], ...]:
+    """``(number, budget, value)`` of ``trial`` and the trials it continues, first first."""
+    out: list[tuple[int, float, float]] = []
+    t: Trial | None = trial
+    while t is not None and len(out) <= len(by_number):
+        if t.has_value and t.budget is not None:
+            out.append((t.number, float(t.budget), float(t.value)))  # type: ignore[arg-type]
+        t = by_number.get(t.parent) if t.parent is not None else None
+    return tuple(reversed(out))

@@ -10,12 +10,13 @@ that will run. Unordered choices become one-hot blocks with an extra "inactive" 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from tunesmith.exceptions import InvalidSpaceError
+from tunesmith.oracles._base import config_key
 from tunesmith.oracles._gp._fit import Layout
 from tunesmith.oracles._gp._kernel import Inputs
 from tunesmith.space import Choice, Float, Hyperparameter, Int, SearchSpace
@@ -44,10 +45,18 @@ class Encoding:
 
     Args:
         space: The space; its varying parameters are the columns, in order.
+        pinned: A parameter held at the top of its range in every configuration the
+            acquisition scores (the budget, see ``_budget.py``): never climbed, and not
+            part of a configuration's identity.
     """
 
-    def __init__(self, space: SearchSpace) -> None:
+    def __init__(self, space: SearchSpace, pinned: str | None = None) -> None:
         self.space = space
+        self.pinned = pinned
+        #: The space without the pinned parameter: what the oracle proposes from.
+        self.base_space = (
+            space if pinned is None else SearchSpace([p for p in space if p.name != pinned])
+        )
         self.dims = space.dimensions
         self.column = {p.name: j for j, p in enumerate(self.dims)}
         self.numeric = np.array([j for j, p in enumerate(self.dims) if not p.is_categorical])
@@ -61,9 +70,11 @@ class Encoding:
             if size is not None and size <= MAX_SNAP:
                 p = self.dims[j]
                 self.centers[j] = np.array(sorted(p.to_unit(v) for v in p.grid() or ()))
+        pin = self.column.get(pinned) if pinned is not None else None
         #: Positions, inside the numeric block, of the coordinates refined by gradient.
         self.continuous = np.array(
-            [k for k, j in enumerate(self.numeric) if j not in self.centers], dtype=int
+            [k for k, j in enumerate(self.numeric) if j not in self.centers and j != pin],
+            dtype=int,
         )
         self.is_conditional = any(p.conditions for p in space)
         self._units: list[dict[Any, float]] = [{} for _ in self.dims]
@@ -112,9 +123,23 @@ class Encoding:
         return np.array(out) if out else np.empty((0, self.n_dims))
 
     # -- rows <-> GP inputs ---------------------------------------------------------------
-    def snap(self, units: np.ndarray) -> np.ndarray:
-        """Moves each discrete coordinate to the centre of its value's cell."""
+    def pin(self, units: np.ndarray) -> np.ndarray:
+        """A copy of ``units`` with the pinned coordinate at the top of its range (1)."""
         out = units.copy()
+        if self.pinned is not None and self.pinned in self.column:
+            out[:, self.column[self.pinned]] = 1.0
+        return out
+
+    def key(self, point: Mapping[str, float]) -> Hashable:
+        """The identity of the configuration at ``point`` (the pinned parameter left out)."""
+        values = self.space.decode(point)
+        values.pop(self.pinned, None)  # type: ignore[arg-type]
+        return config_key(values)
+
+    def snap(self, units: np.ndarray) -> np.ndarray:
+        """Moves each discrete coordinate to the centre of its value's cell, and the pinned
+        one to the top of its range."""
+        out = self.pin(units)
         for j, c in self.centers.items():
             col = out[:, j]
             idx = np.searchsorted((c[1:] + c[:-1]) / 2.0, np.nan_to_num(col))
