@@ -26,9 +26,9 @@ SCRIPT = textwrap.dedent(
     sys.path.insert(0, {root!r})
     from tests.schedulers.curves import curve_objective
     from tunesmith import Tuner
-    from tunesmith.oracles import RandomSearch
+    from tunesmith.oracles import {oracle}
     from tunesmith.schedulers import {scheduler}
-    tuner = Tuner("accuracy", scheduler={scheduler}({budget}), oracle=RandomSearch(),
+    tuner = Tuner("accuracy", scheduler={scheduler}({budget}), oracle={oracle}(),
                   storage={url!r}, study="s", seed=0, artifacts={artifacts!r})
     tuner.search(lambda t: curve_objective(t, sleep={sleep}), progress=False, **{kwargs})
     """
@@ -40,6 +40,7 @@ def start_worker(
     artifacts: Path,
     *,
     scheduler: str = "Hyperband",
+    oracle: str = "RandomSearch",
     budget: int = 9,
     sleep: float = 0.05,
     kwargs: str = "{}",
@@ -50,6 +51,7 @@ def start_worker(
         url=url,
         artifacts=str(artifacts),
         scheduler=scheduler,
+        oracle=oracle,
         budget=budget,
         sleep=sleep,
         kwargs=kwargs,

@@ -25,13 +25,29 @@ def test_three_workers_run_hyperband_exactly(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scheduler", ["ASHA", "EagerASHA"])
-def test_three_workers_run_asha_without_double_promotions(tmp_path: Path, scheduler: str) -> None:
+@pytest.mark.parametrize(
+    ("scheduler", "oracle"),
+    [
+        ("ASHA", "RandomSearch"),
+        ("EagerASHA", "RandomSearch"),
+        ("EagerASHA", "BayesianOptimization"),
+    ],
+)
+def test_three_workers_run_asha_without_double_promotions(
+    tmp_path: Path, scheduler: str, oracle: str
+) -> None:
+    # With BayesianOptimization, past the first 9 configurations the model reads every
+    # rung's result with its budget, and the trials other workers run at theirs.
     url = f"sqlite:///{tmp_path}/study.db"
     Tuner("accuracy", storage=url, study="s", seed=0)
     workers = [
         start_worker(
-            url, tmp_path / "a", scheduler=scheduler, sleep=0.01, kwargs="{'max_trials': 45}"
+            url,
+            tmp_path / "a",
+            scheduler=scheduler,
+            oracle=oracle,
+            sleep=0.01,
+            kwargs="{'max_trials': 45}",
         )
         for _ in range(3)
     ]
@@ -42,3 +58,7 @@ def test_three_workers_run_asha_without_double_promotions(tmp_path: Path, schedu
     parents = Counter(t.parent for t in trials if t.parent is not None)
     assert parents and max(parents.values()) == 1
     assert max(t.attrs["rung"] for t in trials) == 2
+    # The budget stays the trials' field; no configuration starts twice.
+    assert all(set(t.values) == {"x"} for t in trials)
+    starts = [t.values["x"] for t in trials if t.parent is None]
+    assert len(set(starts)) == len(starts)
