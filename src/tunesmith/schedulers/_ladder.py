@@ -106,7 +106,7 @@ def _chain(trial: Trial, by_number: dict[int, Trial]) -> tuple[tuple[int, float,
     """``(number, budget, value)`` of ``trial`` and the trials it continues, first first."""
     out: list[tuple[int, float, float]] = []
     t: Trial | None = trial
-    while t is not None and len(out) <= len(by_number):
+    while t is not None and len(out) <= len(by_number):  # bounded, even by a parent cycle
         if t.has_value and t.budget is not None:
             out.append((t.number, float(t.budget), float(t.value)))  # type: ignore[arg-type]
         t = by_number.get(t.parent) if t.parent is not None else None

@@ -30,11 +30,13 @@ class BudgetInput:
         space: The search space plus ``name``, a log-scaled Float over the budgets.
         name: The budget's parameter name (``"budget"``, or underscores before it when the
             space already has one).
+        min_budget: The bottom of ``name``'s range (the schedule's smallest budget).
         max_budget: Where new configurations are judged (the top of ``name``'s range).
     """
 
     space: SearchSpace
     name: str
+    min_budget: float
     max_budget: float
 
 
@@ -53,7 +55,7 @@ def budget_input(space: SearchSpace, history: Sequence[Trial]) -> BudgetInput | 
     while name in names:
         name = "_" + name
     augmented = SearchSpace([*space, Float(name, low, high, sampling="log")])
-    return BudgetInput(augmented, name, high)
+    return BudgetInput(augmented, name, low, high)
 
 
 def expand(
@@ -64,7 +66,7 @@ def expand(
     one) counts at its own budget."""
 
     def at(t: Trial, budget: float | None, **changes: object) -> Trial:
-        b = min(max(float(budget or bi.max_budget), _low(bi)), bi.max_budget)
+        b = min(max(float(budget or bi.max_budget), bi.min_budget), bi.max_budget)
         return dataclasses.replace(t, values={**t.values, bi.name: b}, **changes)  # type: ignore[arg-type]
 
     out = []
@@ -75,7 +77,3 @@ def expand(
             continue
         out += [at(t, budget, number=n, value=v) for n, budget, v in info.results]
     return out, [at(t, t.budget) for t in pending]
-
-
-def _low(bi: BudgetInput) -> float:
-    return float(bi.space[bi.name].min_value)  # type: ignore[attr-defined]

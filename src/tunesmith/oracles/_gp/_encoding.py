@@ -133,7 +133,8 @@ class Encoding:
     def key(self, point: Mapping[str, float]) -> Hashable:
         """The identity of the configuration at ``point`` (the pinned parameter left out)."""
         values = self.space.decode(point)
-        values.pop(self.pinned, None)  # type: ignore[arg-type]
+        if self.pinned is not None:
+            values.pop(self.pinned, None)
         return config_key(values)
 
     def snap(self, units: np.ndarray) -> np.ndarray:
