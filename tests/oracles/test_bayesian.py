@@ -558,3 +558,15 @@ class TestBudgetAsInput:
         # A budget outside the schedule's range is held to it.
         assert pending[0].values == {"x": 0.3, "budget": 9.0}
         assert budget_input(space, self.history()) is None
+
+    def test_a_finite_space_is_still_enumerated(self) -> None:
+        from tunesmith.oracles._gp._encoding import Encoding
+
+        space = SearchSpace([Choice("a", [1, 2, 3, 4]), Boolean("b"), Float("budget_", 1.0, 9.0)])
+        enc = Encoding(space, pinned="budget_")
+        rows = enc.finite_rows(100)
+        # Every configuration of (a, b) once, each judged at the largest budget.
+        assert rows is not None and rows.shape == (8, 3)
+        assert np.all(rows[:, 2] == 1.0)
+        assert len({enc.key(enc.point(r)) for r in rows}) == 8
+        assert Encoding(space).finite_rows(100) is None

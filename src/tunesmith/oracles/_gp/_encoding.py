@@ -201,10 +201,11 @@ class Encoding:
         return out
 
     def finite_rows(self, limit: int) -> np.ndarray | None:
-        """Every configuration of a finite space with at most ``limit`` of them, else None."""
+        """Every configuration of a finite space with at most ``limit`` of them, else None;
+        the pinned parameter is not counted (it sits at the top of its range)."""
         from tunesmith.oracles._grid import iter_grid
 
-        sizes = [grid_size(p) for p in self.dims]
+        sizes = [grid_size(p) for p in self.dims if p.name != self.pinned]
         if any(s is None for s in sizes) or math.prod(s or 1 for s in sizes) > limit:
             return None
-        return self.rows(iter_grid(self.space))
+        return self.pin(self.rows(iter_grid(self.base_space)))
