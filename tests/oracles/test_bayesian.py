@@ -9,8 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tunesmith
+from tests.space.test_properties import numeric_params
 from tunesmith import Tuner
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.oracles import BayesianOptimization, RandomSearch
@@ -570,3 +573,45 @@ class TestBudgetAsInput:
         assert np.all(rows[:, 2] == 1.0)
         assert len({enc.key(enc.point(r)) for r in rows}) == 8
         assert Encoding(space).finite_rows(100) is None
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    params=st.lists(numeric_params(), min_size=1, max_size=3),
+    names=st.permutations(["budget", "_budget", "a", "b"]),
+    with_choice=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_with_budget_results_every_answer_is_a_valid_configuration(
+    params: list[Float | Int], names: list[str], with_choice: bool, seed: int
+) -> None:
+    """Any numeric space (with a choice or not, with a parameter named like the budget or
+    not), ladder results at three budgets: the answer names exactly the space's parameters,
+    each value valid."""
+    import dataclasses
+
+    from tunesmith.schedulers import ladder_history
+
+    dims = [dataclasses.replace(p, name=n) for p, n in zip(params, names, strict=False)]
+    if with_choice:
+        dims.append(Choice("c", ["x", "y", "z"]))
+    space = SearchSpace(dims)
+    rng = np.random.default_rng(seed)
+    trials: list[Trial] = []
+    for _ in range(8):
+        values = space.decode(space.sample(rng))
+        parent = None
+        for rung in range(int(rng.integers(0, 3)) + 1):
+            number, value, attrs = len(trials), float(rng.random()), {"rung": rung}
+            state = TrialState.COMPLETED
+            trials.append(
+                Trial(number, state, values, value, parent=parent, budget=3.0**rung, attrs=attrs)
+            )
+            parent = number
+    history = ladder_history(trials, objective=Objective("accuracy"), budgets=(1.0, 9.0))
+    point = BayesianOptimization().suggest(
+        space, history, [], objective=Objective("accuracy"), rng=rng
+    )
+    assert set(point) == {p.name for p in space.dimensions}
+    for name, value in space.decode(point).items():
+        assert space[name].validate(value) == value
