@@ -72,6 +72,42 @@ def test_random_search_workers_never_repeat_a_discrete_configuration(tmp_path: P
     assert len(configs) == 60 and len(set(configs)) == 60
 
 
+def test_workers_never_start_one_continuous_configuration_twice(tmp_path: Path) -> None:
+    """A model-based oracle can be deterministic: given the same trials, two workers
+    propose the same point (BayesianOptimization's refined incumbent does not depend on
+    the generator). Three workers race here, in a fixed order: C takes the number that
+    A and B planned for; B, redrawing, reads the trials before A's new one is created, so
+    both pick 0.25. The database refuses B's copy and B asks again."""
+    from tunesmith.oracles import Oracle
+
+    url = f"sqlite:///{tmp_path}/study.db"
+    space = [Float("x", 0.0, 1.0)]
+
+    class Deterministic(Oracle):
+        """The first of 0.5, 0.25, 0.75 that no trial has; call ``k`` first runs
+        ``before[k]`` (another worker's ask)."""
+
+        def __init__(self, before: dict[int, Tuner] | None = None) -> None:
+            self.before = before or {}
+            self.calls = 0
+
+        def suggest(self, space, history, pending, *, objective, rng):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            if self.calls in self.before:
+                self.before[self.calls].ask()
+            taken = {t.values.get("x") for t in [*history, *pending]}
+            return {"x": next(x for x in (0.5, 0.25, 0.75) if x not in taken)}
+
+    def tuner(oracle: Oracle) -> Tuner:
+        return Tuner("loss", storage=url, study="s", space=space, oracle=oracle, seed=0)
+
+    c, a = tuner(Deterministic()), tuner(Deterministic())
+    b = tuner(Deterministic({1: c, 2: a}))
+    b.ask()
+    values = sorted(t.values["x"] for t in SQLStorage(url).list_trials("s"))
+    assert values == [0.25, 0.5, 0.75]
+
+
 def test_workers_tied_to_devices(tmp_path: Path) -> None:
     # The space is declared, so no worker waits for another's first trial to discover it.
     tuner = Tuner(

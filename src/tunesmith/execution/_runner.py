@@ -320,11 +320,13 @@ class TrialRunner:
 
     @staticmethod
     def _unique(study: Study, trials: list[Trial]) -> bool:
-        """Whether a new trial must not repeat a live one: in a finite space; and while the
-        space is unknown (define-by-run, nothing finished), the empty configuration is
-        unique too, so one worker discovers the space while the others wait."""
+        """Whether a new trial must not repeat a live one: in any known space (a finite
+        one runs out of new configurations, and in a continuous one a deterministic oracle
+        gives two racing workers the same point); and while the space is unknown
+        (define-by-run, nothing finished), the empty configuration is unique too, so one
+        worker discovers the space while the others wait."""
         if len(study.space):
-            return is_finite_space(study.space)
+            return True
         return not any(t.state.is_finished for t in trials)
 
     def _wait_for_space(self, study: Study, trials: list[Trial]) -> tuple[Study, list[Trial]]:
