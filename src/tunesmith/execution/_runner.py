@@ -270,8 +270,9 @@ class TrialRunner:
     def _create_new(
         self, study: Study, trials: list[Trial], limit: int | None, assignment: Assignment
     ) -> Trial:
-        # In a finite space the database refuses a configuration another live trial has
-        # (a race between workers): ask the oracle again, knowing what the others chose.
+        # The database refuses a configuration another live trial has (a race between
+        # workers, or a used-up finite space): ask the oracle again, knowing what the
+        # others chose.
         attrs = self._attrs(assignment)
         record: Trial | None = None
         for attempt in range(_ATTEMPTS):
@@ -334,7 +335,8 @@ class TrialRunner:
         discovering the space (it started with none, and nothing has finished), wait
         instead of guessing blind, which in a finite space would repeat its configuration.
         The wait ends when a trial finishes, when the definitions met so far show the space
-        is not finite (a repeat is then impossible), or when the discovering trial dies."""
+        is not finite (a blind guess then almost never repeats, and the database refuses
+        one that does), or when the discovering trial dies."""
 
         def discovering(study: Study, ts: list[Trial]) -> bool:
             if any(t.state.is_finished for t in ts):
