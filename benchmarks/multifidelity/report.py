@@ -13,7 +13,14 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).parent
-OURS = ["hyperband", "hyperband_model", "eager_asha", "eager_asha_bo", "eager_asha_random"]
+OURS = [
+    "hyperband",
+    "hyperband_model",
+    "hyperband_bo",
+    "eager_asha",
+    "eager_asha_bo",
+    "eager_asha_random",
+]
 PEERS = ["optuna_hb", "optuna_sh", "kt_hyperband"]
 ORDER = ["random", *OURS, *PEERS]
 CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600]

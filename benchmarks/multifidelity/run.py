@@ -7,6 +7,7 @@ dropout and Adam's beta_1 (reverse_log). Methods, each given the same epoch budg
 - ``random``: tunesmith RandomSearch, every trial at ``max_budget`` epochs.
 - ``hyperband``: tunesmith Hyperband + RandomSearch (promotions resume from checkpoints).
 - ``hyperband_model``: tunesmith Hyperband + CoarseToFine (model-based brackets).
+- ``hyperband_bo``: tunesmith Hyperband + BayesianOptimization (model-based brackets).
 - ``eager_asha``: tunesmith EagerASHA + CoarseToFine, both with their defaults;
   ``eager_asha_bo``: EagerASHA + BayesianOptimization (defaults); ``eager_asha_random``:
   EagerASHA + RandomSearch (what the promotion rule does without a model).
@@ -205,11 +206,10 @@ def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget:
             }.get(method, CoarseToFine)()
             scheduler = EagerASHA(MAX_BUDGET, factor=FACTOR)
         else:
-            oracle = (
-                RandomSearch()
-                if method == "hyperband"
-                else CoarseToFine(n_coarse=9, top_fraction=0.15, explore=1 / 3)
-            )
+            oracle = {
+                "hyperband": RandomSearch(),
+                "hyperband_bo": BayesianOptimization(),
+            }.get(method) or CoarseToFine(n_coarse=9, top_fraction=0.15, explore=1 / 3)
             scheduler = Hyperband(MAX_BUDGET, factor=FACTOR, iterations=50, model_min_trials=9)
         tuner = Tuner("val_accuracy", oracle=oracle, scheduler=scheduler, seed=seed, artifacts=tmp)
         while ledger.epochs < budget:
@@ -375,6 +375,7 @@ TUNESMITH = [
     "random",
     "hyperband",
     "hyperband_model",
+    "hyperband_bo",
     "eager_asha",
     "eager_asha_bo",
     "eager_asha_random",

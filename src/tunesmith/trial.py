@@ -183,9 +183,10 @@ class Trial:
 #: says nothing about whether the search is still making progress.
 SCORE_ONLY_ATTR = "score_only"
 
-#: Set in the attrs of a ladder trial (see ``SCORE_ONLY_ATTR``) when the scheduler knows its
-#: budgets: a :class:`BudgetResults` with the configuration's own results at every budget
-#: it finished, so an oracle that models the budget can learn from the values themselves.
+#: Set in the attrs of a trial a multi-fidelity scheduler hands its oracle (EagerASHA's
+#: ladder, Hyperband's and ASHA's BOHB rule): a :class:`BudgetResults` with the
+#: configuration's own results at every budget it finished, so an oracle that models the
+#: budget can learn from the values themselves.
 BUDGET_RESULTS_ATTR = "budget_results"
 
 
@@ -197,12 +198,14 @@ class BudgetResults:
         results: ``(trial number, budget, value)`` for each trial of the configuration
             (the first and each promotion that has a value), smallest budget first.
         min_budget: The schedule's smallest budget.
-        max_budget: The schedule's largest budget: where a new configuration is judged.
+        max_budget: The schedule's largest budget.
+        target: The budget at which a new configuration is judged; None: ``max_budget``.
     """
 
     results: tuple[tuple[int, float, float], ...]
     min_budget: float
     max_budget: float
+    target: float | None = None
 
 
 def best_trial(trials: list[Trial] | tuple[Trial, ...], objective: Objective) -> Trial | None:

@@ -19,7 +19,14 @@ from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.oracles import BayesianOptimization, RandomSearch
 from tunesmith.oracles._base import config_key
 from tunesmith.space import Boolean, Choice, Float, Int, SearchSpace
-from tunesmith.trial import SCORE_ONLY_ATTR, Objective, Trial, TrialState
+from tunesmith.trial import (
+    BUDGET_RESULTS_ATTR,
+    SCORE_ONLY_ATTR,
+    BudgetResults,
+    Objective,
+    Trial,
+    TrialState,
+)
 
 LOSS = Objective("loss")
 
@@ -411,10 +418,11 @@ class TestStalled:
     """Once the last d + 1 trials failed to beat the best, the pick is drawn from the
     acquisition front: of the candidates near the best trials on the first stalled pick
     and every other one after it, of all candidates on the rest; ladder scores
-    (SCORE_ONLY_ATTR) never count as a stall."""
+    (SCORE_ONLY_ATTR) and results at several budgets (BUDGET_RESULTS_ATTR) never count as
+    a stall."""
 
     @staticmethod
-    def _history(score_only: bool, n: int = 12) -> list[Trial]:
+    def _history(score_only: bool, n: int = 12, budgets: bool = False) -> list[Trial]:
         rng = np.random.default_rng(0)
         space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
         attrs = {SCORE_ONLY_ATTR: True} if score_only else {}
@@ -424,14 +432,17 @@ class TestStalled:
             # The best comes first and every trial after it is worse: with d = 2, a
             # stall of n - 3.
             value = 0.0 if i == 0 else 1.0 + (v["x"] - 0.7) ** 2 + (v["y"] - 0.2) ** 2
+            if budgets:  # the best at the full budget, the others after one epoch
+                budget = 9.0 if i == 0 else 1.0
+                attrs = {BUDGET_RESULTS_ATTR: BudgetResults(((i, budget, value),), 1.0, 9.0)}
             trials.append(Trial(i, TrialState.COMPLETED, v, value, attrs=attrs))
         return trials
 
-    def _fronts(self, calls: list[int], score_only: bool, n: int = 12) -> int:
+    def _fronts(self, calls: list[int], score_only: bool, n: int = 12, **kw: bool) -> int:
         space = SearchSpace([Float("x", 0.0, 1.0), Float("y", 0.0, 1.0)])
         point = BayesianOptimization(n_candidates=512).suggest(
             space,
-            self._history(score_only, n),
+            self._history(score_only, n, **kw),
             [],
             objective=Objective("loss"),
             rng=np.random.default_rng(1),
@@ -444,6 +455,10 @@ class TestStalled:
 
     def test_ladder_scores_never_stall(self, front_calls: list[int]) -> None:
         assert self._fronts(front_calls, score_only=True) == 0
+
+    def test_results_at_several_budgets_never_stall(self, front_calls: list[int]) -> None:
+        # A one-epoch result cannot beat a full-budget one: that is not a stall.
+        assert self._fronts(front_calls, score_only=False, budgets=True) == 0
 
     def test_odd_stalls_look_near_the_best_even_ones_anywhere(
         self, front_calls: list[int]
@@ -535,6 +550,38 @@ class TestBudgetAsInput:
         # carries the budget-1 results up to budget 9 and proposes near the optimum.
         assert all(x < 0.4 for x in self.suggest(self.history(), space, None))
         assert all(0.7 < x < 0.9 for x in self.suggest(self.history(), space, (1.0, 9.0)))
+
+    @pytest.mark.parametrize(("target", "low", "high"), [(1.0, 0.85, 0.95), (9.0, 0.3, 0.5)])
+    def test_new_configurations_are_judged_at_the_target_budget(
+        self, target: float, low: float, high: float
+    ) -> None:
+        """At budget 1 the best x is 0.9, at budget 9 it is 0.4, and every budget-9 result
+        beats every budget-1 one. Judged at budget 1 (Hyperband's level), the incumbent is
+        the best budget-1 result: against the budget-9 ones no point could improve, and
+        the search went to the edge of the space (x = 1)."""
+        space = SearchSpace([Float("x", 0.0, 1.0)])
+        trials = []
+        for i, x in enumerate(np.linspace(0.05, 0.95, 8)):
+            results = [(2 * i, 1.0, 0.5 - 4 * (x - 0.9) ** 2)]
+            if i % 2:
+                results.append((2 * i + 1, 9.0, 1.0 - 4 * (x - 0.4) ** 2))
+            record = BudgetResults(tuple(results), 1.0, 9.0, target=target)
+            trials.append(
+                Trial(
+                    2 * i,
+                    TrialState.COMPLETED,
+                    {"x": float(x)},
+                    results[0][2],
+                    budget=1.0,
+                    attrs={BUDGET_RESULTS_ATTR: record},
+                )
+            )
+        for s in range(3):
+            point = BayesianOptimization().suggest(
+                space, trials, [], objective=Objective("accuracy"), rng=np.random.default_rng(s)
+            )
+            assert set(point) == {"x"}
+            assert low < space.decode(point)["x"] < high
 
     def test_a_parameter_named_budget_keeps_its_name(self) -> None:
         space = SearchSpace([Float("budget", 0.0, 1.0)])

@@ -7,6 +7,7 @@ from typing import Any
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.schedulers._asha import ASHA, EagerASHA
 from tunesmith.schedulers._base import FIFO, SLOT_ATTR, Assignment, Scheduler
+from tunesmith.schedulers._history import model_history
 from tunesmith.schedulers._hyperband import (
     Bracket,
     Hyperband,
@@ -34,6 +35,7 @@ __all__ = [
     "from_settings",
     "hyperband_brackets",
     "ladder_history",
+    "model_history",
     "rungs",
 ]
 

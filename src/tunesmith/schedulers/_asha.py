@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from tunesmith._validate import check_int_at_least, check_positive
 from tunesmith.schedulers._base import Assignment, Scheduler
+from tunesmith.schedulers._history import model_history
 from tunesmith.schedulers._hyperband import check_budgets, n_halvings, rung_budget
 from tunesmith.schedulers._ladder import ladder_history
-from tunesmith.schedulers._slots import SlotBook, model_history, promotion_slot, ranked_values
+from tunesmith.schedulers._slots import SlotBook, promotion_slot, ranked_values
 
 if TYPE_CHECKING:
     from tunesmith.trial import Objective, Trial
@@ -25,6 +26,10 @@ class ASHA(Scheduler):
     it (a new trial with that ``parent`` resumes from its checkpoint); if there is none, a
     new configuration starts at rung 0. Nobody waits for a rung to fill, so it suits many
     workers; a few promotions are made on less evidence than synchronous halving would use.
+
+    The oracle learns as under :class:`~tunesmith.schedulers.Hyperband`: from the largest
+    budget with ``model_min_trials`` results, and with a Bayesian oracle from every result
+    with its budget (:func:`~tunesmith.schedulers.model_history`).
 
     The search ends with ``max_trials`` or ``timeout`` (every trial counts, promoted or not).
 
@@ -106,7 +111,9 @@ class ASHA(Scheduler):
         return Assignment(self.budgets[0], attrs=self._attrs(0))
 
     def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
-        return model_history(history, self.model_min_trials)
+        return model_history(
+            history, self.model_min_trials, budgets=(self.budgets[0], self.budgets[-1])
+        )
 
 
 class EagerASHA(ASHA):

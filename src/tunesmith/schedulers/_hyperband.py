@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from tunesmith._validate import check_positive
 from tunesmith.exceptions import InvalidArgumentError, SearchSpaceExhausted
 from tunesmith.schedulers._base import Assignment, Scheduler
-from tunesmith.schedulers._slots import SlotBook, model_history, promotion_slot, ranked_values
+from tunesmith.schedulers._history import model_history
+from tunesmith.schedulers._slots import SlotBook, promotion_slot, ranked_values
 
 if TYPE_CHECKING:
     from tunesmith.trial import Objective, Trial
@@ -189,7 +190,8 @@ class _Brackets(Scheduler):
         return Assignment(rung_budget(self.max_budget, self.min_budget, self.factor, 0))
 
     def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
-        return model_history(history, self.model_min_trials)
+        budgets = [b for bracket in self.brackets() for b in bracket.budgets]
+        return model_history(history, self.model_min_trials, budgets=(min(budgets), max(budgets)))
 
 
 class Hyperband(_Brackets):
@@ -206,7 +208,10 @@ class Hyperband(_Brackets):
     RandomSearch` this is Li et al.'s Hyperband; with a model-based oracle
     (:class:`~tunesmith.oracles.CoarseToFine`, a Bayesian one) each bracket starts from what
     the search learned so far, as in BOHB. The oracle learns from the trials at the largest
-    budget that holds at least ``model_min_trials`` results.
+    budget that holds at least ``model_min_trials`` results (BOHB's rule); each
+    configuration also carries its results at every budget it finished, which
+    :class:`~tunesmith.oracles.BayesianOptimization` models with the budget as an input
+    (see :func:`~tunesmith.schedulers.model_history`).
 
     Works with several workers: rungs wait only for their own trials, other brackets start
     meanwhile, and every decision is re-derived from the stored trials, so a resumed study

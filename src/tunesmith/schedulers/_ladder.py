@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tunesmith.schedulers._history import budget_chain
 from tunesmith.trial import BUDGET_RESULTS_ATTR, SCORE_ONLY_ATTR, BudgetResults
 
 if TYPE_CHECKING:
@@ -97,17 +98,6 @@ def ladder_history(
         score = sign * (rung + worse / len(keys))
         attrs = {**t.attrs, SCORE_ONLY_ATTR: True}
         if budgets is not None:
-            attrs[BUDGET_RESULTS_ATTR] = BudgetResults(_chain(t, by_number), *budgets)
+            attrs[BUDGET_RESULTS_ATTR] = BudgetResults(budget_chain(t, by_number), *budgets)
         out.append(dataclasses.replace(t, value=score, attrs=attrs))
     return out
-
-
-def _chain(trial: Trial, by_number: dict[int, Trial]) -> tuple[tuple[int, float, float], ...]:
-    """``(number, budget, value)`` of ``trial`` and the trials it continues, first first."""
-    out: list[tuple[int, float, float]] = []
-    t: Trial | None = trial
-    while t is not None and len(out) <= len(by_number):  # bounded, even by a parent cycle
-        if t.has_value and t.budget is not None:
-            out.append((t.number, float(t.budget), float(t.value)))  # type: ignore[arg-type]
-        t = by_number.get(t.parent) if t.parent is not None else None
-    return tuple(reversed(out))

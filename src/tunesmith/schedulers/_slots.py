@@ -56,23 +56,3 @@ def ranked_values(trials: Sequence[Trial], objective: Objective) -> list[Trial]:
     """Trials with a finite value, best first; ties go to the earlier trial."""
     done = [t for t in trials if t.has_value]
     return sorted(done, key=lambda t: (objective.sort_key(t.value), t.number))  # type: ignore[arg-type]
-
-
-def budget_levels(history: Sequence[Trial]) -> dict[float, list[Trial]]:
-    """Finished trials with a value, grouped by budget (trials without one are left out)."""
-    out: dict[float, list[Trial]] = {}
-    for t in history:
-        if t.budget is not None and t.has_value:
-            out.setdefault(t.budget, []).append(t)
-    return out
-
-
-def model_history(history: Sequence[Trial], min_trials: int) -> Sequence[Trial]:
-    """BOHB's rule: the trials at the largest budget that has at least ``min_trials``
-    results, so the oracle compares like with like; all of them while no budget has enough
-    (it is then still sampling at random)."""
-    levels = budget_levels(history)
-    for budget in sorted(levels, reverse=True):
-        if len(levels[budget]) >= min_trials:
-            return levels[budget]
-    return history

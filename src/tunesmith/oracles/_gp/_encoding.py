@@ -45,14 +45,18 @@ class Encoding:
 
     Args:
         space: The space; its varying parameters are the columns, in order.
-        pinned: A parameter held at the top of its range in every configuration the
-            acquisition scores (the budget, see ``_budget.py``): never climbed, and not
-            part of a configuration's identity.
+        pinned: A parameter held at ``pinned_at`` in every configuration the acquisition
+            scores (the budget, see ``_budget.py``): never climbed, and not part of a
+            configuration's identity.
+        pinned_at: Where ``pinned`` is held, on its unit scale (1: the top of its range).
     """
 
-    def __init__(self, space: SearchSpace, pinned: str | None = None) -> None:
+    def __init__(
+        self, space: SearchSpace, pinned: str | None = None, pinned_at: float = 1.0
+    ) -> None:
         self.space = space
         self.pinned = pinned
+        self.pinned_at = pinned_at
         #: The space without the pinned parameter: what the oracle proposes from.
         self.base_space = (
             space if pinned is None else SearchSpace([p for p in space if p.name != pinned])
@@ -124,11 +128,19 @@ class Encoding:
 
     # -- rows <-> GP inputs ---------------------------------------------------------------
     def pin(self, units: np.ndarray) -> np.ndarray:
-        """A copy of ``units`` with the pinned coordinate at the top of its range (1)."""
+        """A copy of ``units`` with the pinned coordinate at ``pinned_at``."""
         out = units.copy()
         if self.pinned is not None and self.pinned in self.column:
-            out[:, self.column[self.pinned]] = 1.0
+            out[:, self.column[self.pinned]] = self.pinned_at
         return out
+
+    def at_pin(self, units: np.ndarray) -> np.ndarray:
+        """Which of the rows ``units`` sit where the pinned coordinate is held (all of them
+        when nothing is pinned)."""
+        if self.pinned is None or self.pinned not in self.column:
+            return np.ones(len(units), dtype=bool)
+        column = units[:, self.column[self.pinned]]
+        return np.asarray(np.abs(column - self.pinned_at) < 1e-9)
 
     def key(self, point: Mapping[str, float]) -> Hashable:
         """The identity of the configuration at ``point`` (the pinned parameter left out)."""
@@ -139,7 +151,7 @@ class Encoding:
 
     def snap(self, units: np.ndarray) -> np.ndarray:
         """Moves each discrete coordinate to the centre of its value's cell, and the pinned
-        one to the top of its range."""
+        one to where it is pinned."""
         out = self.pin(units)
         for j, c in self.centers.items():
             col = out[:, j]
@@ -202,7 +214,7 @@ class Encoding:
 
     def finite_rows(self, limit: int) -> np.ndarray | None:
         """Every configuration of a finite space with at most ``limit`` of them, else None;
-        the pinned parameter is not counted (it sits at the top of its range)."""
+        the pinned parameter is not counted (it is held where it is pinned)."""
         from tunesmith.oracles._grid import iter_grid
 
         sizes = [grid_size(p) for p in self.dims if p.name != self.pinned]
