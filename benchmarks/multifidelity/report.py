@@ -7,22 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).parent
-OURS = [
-    "hyperband",
-    "hyperband_model",
-    "hyperband_bo",
-    "eager_asha",
-    "eager_asha_bo",
-    "eager_asha_random",
-]
-PEERS = ["optuna_hb", "optuna_sh", "kt_hyperband"]
-ORDER = ["random", *OURS, *PEERS]
+sys.path.insert(0, str(HERE))
+
+from methods import METHODS, OURS, PEERS  # noqa: E402
+
 CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600]
 
 
@@ -67,7 +62,7 @@ def main() -> None:
     kept = {m: [r for r in rs if r["seed"] in wanted] for m, rs in runs.items()}
     runs = defaultdict(list, {m: rs for m, rs in kept.items() if rs})
     budget = min(r["budget"] for rs in runs.values() for r in rs)
-    methods = [m for m in ORDER if m in runs] + sorted(set(runs) - set(ORDER))
+    methods = [m for m in METHODS if m in runs] + sorted(set(runs) - set(METHODS))
     mean_val: dict[str, np.ndarray] = {}
     mean_test: dict[str, np.ndarray] = {}
     sem_val: dict[str, np.ndarray] = {}  # standard error of the mean over seeds

@@ -30,6 +30,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -39,6 +40,10 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from methods import METHODS, TUNESMITH  # noqa: E402
 
 HERE = Path(__file__).parent
 MAX_BUDGET = 27
@@ -369,18 +374,6 @@ def run_keras_tuner(seed: int, data: dict[str, torch.Tensor], budget: int) -> Le
         except kt.errors.FatalError:
             pass
     return ledger
-
-
-TUNESMITH = [
-    "random",
-    "hyperband",
-    "hyperband_model",
-    "hyperband_bo",
-    "eager_asha",
-    "eager_asha_bo",
-    "eager_asha_random",
-]
-METHODS = [*TUNESMITH, "optuna_hb", "optuna_sh", "kt_hyperband"]
 
 
 def main() -> None:
