@@ -210,8 +210,9 @@ class Hyperband(_Brackets):
     the search learned so far, as in BOHB. The oracle learns from the trials at the largest
     budget that holds at least ``model_min_trials`` results (BOHB's rule); each
     configuration also carries its results at every budget it finished, which
-    :class:`~tunesmith.oracles.BayesianOptimization` models with the budget as an input
-    (see :func:`~tunesmith.schedulers.model_history`).
+    :class:`~tunesmith.oracles.BayesianOptimization` models with the budget as an input,
+    judging new configurations at that budget (see
+    :func:`~tunesmith.schedulers.model_history`).
 
     Works with several workers: rungs wait only for their own trials, other brackets start
     meanwhile, and every decision is re-derived from the stored trials, so a resumed study
