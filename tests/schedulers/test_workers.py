@@ -12,10 +12,13 @@ from tunesmith import SQLStorage, TrialState, Tuner
 
 
 @pytest.mark.slow
-def test_three_workers_run_hyperband_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("oracle", ["RandomSearch", "BayesianOptimization"])
+def test_three_workers_run_hyperband_exactly(tmp_path: Path, oracle: str) -> None:
+    # With BayesianOptimization, the model reads every result with its budget once the
+    # first bracket has promoted, and is judged at BOHB's level.
     url = f"sqlite:///{tmp_path}/study.db"
     Tuner("accuracy", storage=url, study="s", seed=0)
-    workers = [start_worker(url, tmp_path / "a", sleep=0.02) for _ in range(3)]
+    workers = [start_worker(url, tmp_path / "a", oracle=oracle, sleep=0.02) for _ in range(3)]
     for w in workers:
         assert w.wait(timeout=120) == 0, errors(tmp_path / "a")
     trials = SQLStorage(url).list_trials("s")
@@ -29,6 +32,7 @@ def test_three_workers_run_hyperband_exactly(tmp_path: Path) -> None:
     ("scheduler", "oracle"),
     [
         ("ASHA", "RandomSearch"),
+        ("ASHA", "BayesianOptimization"),
         ("EagerASHA", "RandomSearch"),
         ("EagerASHA", "BayesianOptimization"),
     ],
