@@ -52,9 +52,9 @@ def budget_input(space: SearchSpace, history: Sequence[Trial]) -> BudgetInput | 
     """The space with the budget, or None while the results hold fewer than two budgets.
 
     Results at one budget say nothing of how a configuration does at another: the model
-    would judge new configurations at the largest budget by a length scale it cannot fit,
-    so it models the values at that one budget as they are (BOHB's rule already shows
-    them, alone).
+    would carry them to the target budget by a length scale it cannot fit, so it models
+    the values at that one budget as they are (BOHB's rule already shows them, alone).
+    The target is the records' (None: the largest budget), held inside the range.
     """
     infos = [t.attrs.get(BUDGET_RESULTS_ATTR) for t in history]
     found = [i for i in infos if isinstance(i, BudgetResults)]
