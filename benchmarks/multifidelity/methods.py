@@ -5,6 +5,7 @@ OURS = [
     "hyperband",
     "hyperband_model",
     "hyperband_bo",
+    "asha_bo",
     "eager_asha",
     "eager_asha_bo",
     "eager_asha_random",

@@ -8,6 +8,7 @@ dropout and Adam's beta_1 (reverse_log). Methods, each given the same epoch budg
 - ``hyperband``: tunesmith Hyperband + RandomSearch (promotions resume from checkpoints).
 - ``hyperband_model``: tunesmith Hyperband + CoarseToFine (model-based brackets).
 - ``hyperband_bo``: tunesmith Hyperband + BayesianOptimization (model-based brackets).
+- ``asha_bo``: tunesmith ASHA + BayesianOptimization.
 - ``eager_asha``: tunesmith EagerASHA + CoarseToFine, both with their defaults;
   ``eager_asha_bo``: EagerASHA + BayesianOptimization (defaults); ``eager_asha_random``:
   EagerASHA + RandomSearch (what the promotion rule does without a model).
@@ -164,7 +165,7 @@ def tunesmith_config(hp: Any) -> dict[str, Any]:
 def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget: int) -> Ledger:
     from tunesmith import Tuner
     from tunesmith.oracles import BayesianOptimization, CoarseToFine, RandomSearch
-    from tunesmith.schedulers import FIFO, EagerASHA, Hyperband
+    from tunesmith.schedulers import ASHA, FIFO, EagerASHA, Hyperband
 
     ledger = Ledger()
 
@@ -204,7 +205,10 @@ def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget:
             return ledger
         oracle: Any
         scheduler: Any
-        if method.startswith("eager_asha"):
+        if method == "asha_bo":
+            oracle = BayesianOptimization()
+            scheduler = ASHA(MAX_BUDGET, factor=FACTOR, model_min_trials=9)
+        elif method.startswith("eager_asha"):
             oracle = {
                 "eager_asha_bo": BayesianOptimization,
                 "eager_asha_random": RandomSearch,
