@@ -12,6 +12,7 @@ from tunesmith import Objective, Trial, TrialState, Tuner
 from tunesmith.oracles import BayesianOptimization
 from tunesmith.oracles._gp._budget import budget_input, expand
 from tunesmith.schedulers import ASHA, Hyperband, SuccessiveHalving, model_history
+from tunesmith.schedulers._history import budget_chain
 from tunesmith.space import Float, SearchSpace
 from tunesmith.trial import BUDGET_RESULTS_ATTR, BudgetResults
 
@@ -93,6 +94,15 @@ def test_before_a_level_fills_every_trial_is_shown_and_each_result_modelled_once
         (6, 9.0, 0.9),
         (7, 1.0, None),
     ]
+
+
+def test_a_chain_ends_even_on_a_parent_cycle_without_values() -> None:
+    # Trials 0 and 1 (failed, no value) name each other as parent: corrupt links must not
+    # hang the oracle's history. The walk stops after as many steps as there are trials.
+    broken = [_trial(0, 1, None, parent=1), _trial(1, 1, None, parent=0)]
+    top = _trial(2, 3, 0.8, parent=0)
+    by_number = {t.number: t for t in [*broken, top]}
+    assert budget_chain(top, by_number) == ((2, 3.0, 0.8),)
 
 
 def test_the_budget_becomes_an_input_once_results_span_two_budgets() -> None:

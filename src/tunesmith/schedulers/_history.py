@@ -35,7 +35,9 @@ def budget_chain(trial: Trial, by_number: dict[int, Trial]) -> tuple[Result, ...
     """``(number, budget, value)`` of ``trial`` and the trials it continues, first first."""
     out: list[Result] = []
     t: Trial | None = trial
-    while t is not None and len(out) <= len(by_number):  # bounded, even by a parent cycle
+    for _ in range(len(by_number) + 1):  # bounded, even by a parent cycle
+        if t is None:
+            break
         if t.has_value and t.budget is not None:
             out.append((t.number, float(t.budget), float(t.value)))  # type: ignore[arg-type]
         t = by_number.get(t.parent) if t.parent is not None else None
