@@ -6,6 +6,7 @@ OURS = [
     "hyperband_model",
     "hyperband_bo",
     "asha_bo",
+    "asha_finish_bo",
     "eager_asha",
     "eager_asha_bo",
     "eager_asha_random",

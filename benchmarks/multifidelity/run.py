@@ -8,7 +8,8 @@ dropout and Adam's beta_1 (reverse_log). Methods, each given the same epoch budg
 - ``hyperband``: tunesmith Hyperband + RandomSearch (promotions resume from checkpoints).
 - ``hyperband_model``: tunesmith Hyperband + CoarseToFine (model-based brackets).
 - ``hyperband_bo``: tunesmith Hyperband + BayesianOptimization (model-based brackets).
-- ``asha_bo``: tunesmith ASHA + BayesianOptimization.
+- ``asha_bo``: tunesmith ASHA + BayesianOptimization; ``asha_finish_bo``: the same with
+  ``finish_after=2`` (the best of two results at 9 epochs goes on to 27).
 - ``eager_asha``: tunesmith EagerASHA + CoarseToFine, both with their defaults;
   ``eager_asha_bo``: EagerASHA + BayesianOptimization (defaults); ``eager_asha_random``:
   EagerASHA + RandomSearch (what the promotion rule does without a model).
@@ -205,9 +206,12 @@ def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget:
             return ledger
         oracle: Any
         scheduler: Any
-        if method == "asha_bo":
+        if method in ("asha_bo", "asha_finish_bo"):
             oracle = BayesianOptimization()
-            scheduler = ASHA(MAX_BUDGET, factor=FACTOR, model_min_trials=9)
+            finish_after = 2 if method == "asha_finish_bo" else None
+            scheduler = ASHA(
+                MAX_BUDGET, factor=FACTOR, finish_after=finish_after, model_min_trials=9
+            )
         elif method.startswith("eager_asha"):
             oracle = {
                 "eager_asha_bo": BayesianOptimization,

@@ -50,10 +50,10 @@ def curve_objective(trial: RunningTrial, *, sleep: float = 0.0) -> float:
     return value
 
 
-def check_asha_paths(trials: Sequence[Trial], promotable: Callable[[int], int]) -> None:
+def check_asha_paths(trials: Sequence[Trial], promotable: Callable[[int, int], int]) -> None:
     """Each trial starts at rung 0 (budget 1) or continues its parent one rung up; when it
-    was promoted, its parent was among the best ``promotable(n)`` of the ``n`` results its
-    rung held then (the trials ran one at a time)."""
+    was promoted, its parent was among the best ``promotable(n, rung)`` of the ``n``
+    results its rung held then (the trials ran one at a time)."""
     by = {t.number: t for t in trials}
     for t in trials:
         if t.parent is None:
@@ -65,4 +65,4 @@ def check_asha_paths(trials: Sequence[Trial], promotable: Callable[[int], int]) 
             u for u in trials if u.attrs["rung"] == parent.attrs["rung"] and u.number < t.number
         ]
         better = sum(1 for u in rung if u.value > parent.value)  # type: ignore[operator]
-        assert better < promotable(len(rung))
+        assert better < promotable(len(rung), parent.attrs["rung"])

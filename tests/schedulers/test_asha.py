@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from tests.schedulers.curves import check_asha_paths, curve_objective
-from tunesmith import InMemoryStorage, Objective, TrialState, Tuner
+from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
 from tunesmith.oracles import RandomSearch
 from tunesmith.schedulers import ASHA
+from tunesmith.trial import Trial
 
 
 def test_rungs_and_budgets() -> None:
@@ -20,7 +24,7 @@ def test_never_waits_and_promotes_the_top_third(tmp_path) -> None:  # type: igno
     trials = tuner.trials
     assert len(trials) == 40 and all(t.state is TrialState.COMPLETED for t in trials)
     # When it was promoted, the parent was in the top third of its rung so far.
-    check_asha_paths(trials, lambda n: n // 3)
+    check_asha_paths(trials, lambda n, _: n // 3)
     assert Counter(t.parent for t in trials if t.parent is not None).most_common(1)[0][1] == 1
     assert max(t.attrs["rung"] for t in trials) == 2
 
@@ -44,3 +48,51 @@ def test_a_promotion_taken_by_another_worker_is_not_made_twice() -> None:
     )
     second = asha.assign(storage.list_trials("s"), objective=Objective("accuracy"))
     assert second.parent is None and second.budget == 1.0
+
+
+def _search(scheduler: ASHA, tmp_path: Path, n: int) -> list[Trial]:
+    tuner = Tuner(
+        "accuracy", scheduler=scheduler, oracle=RandomSearch(), seed=0, artifacts=tmp_path
+    )
+    tuner.search(curve_objective, max_trials=n, progress=False)
+    return tuner.trials
+
+
+def test_finish_after_lets_the_best_below_the_top_go_on_with_one_rival(tmp_path: Path) -> None:
+    trials = _search(ASHA(27, finish_after=2), tmp_path / "f", 40)
+    assert all(t.state is TrialState.COMPLETED for t in trials)
+    # Rung 2 (budget 9) promotes its best of two or more; the rungs below, the top third.
+    check_asha_paths(trials, lambda n, rung: max(n // 3, 1 if rung == 2 and n >= 2 else 0))
+    plain = _search(ASHA(27), tmp_path / "p", 40)
+    # Same seed, same oracle: the same trials up to the first finish, which comes sooner.
+    first = next(t.number for t in trials if t.budget == 27.0)
+    assert first < next(t.number for t in plain if t.budget == 27.0)
+    assert [t.values for t in trials[:first]] == [t.values for t in plain[:first]]
+    # The second rung-2 result is the first that can finish; the rungs below are ASHA's.
+    at_9 = [t.number for t in trials if t.budget == 9.0 and t.number < first]
+    assert len(at_9) == 2
+    assert sum(t.budget == 3.0 for t in trials[:first]) == sum(
+        t.budget == 3.0 for t in plain[:first]
+    )
+
+
+def test_finish_after_settings_and_bad_values() -> None:
+    assert ASHA(27).settings()["finish_after"] is None
+    assert ASHA(27, finish_after=2).settings() == {
+        "scheduler": "ASHA",
+        "max_budget": 27,
+        "min_budget": 1,
+        "factor": 3,
+        "finish_after": 2,
+        "max_attempts": 2,
+        "model_min_trials": 10,
+    }
+    # Every rung but the one below the top keeps ASHA's top third.
+    asha = ASHA(27, finish_after=2)
+    assert [asha.promotable(2, rung) for rung in range(3)] == [0, 0, 1]
+    assert [ASHA(27).promotable(2, rung) for rung in range(3)] == [0, 0, 0]
+    assert asha.promotable(1, 2) == 0 and asha.promotable(6, 2) == 2
+    for bad in (0, -1, 1.5, "2"):
+        message = rf"ASHA: finish_after .*got finish_after={bad!r}"
+        with pytest.raises(InvalidArgumentError, match=message):
+            ASHA(27, finish_after=bad)  # type: ignore[arg-type]

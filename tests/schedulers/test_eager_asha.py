@@ -31,7 +31,7 @@ def test_promotes_the_best_of_a_rung_once_it_has_a_rival(tmp_path: Path) -> None
     trials = _search(EagerASHA(27), tmp_path, 40)
     assert all(t.state is TrialState.COMPLETED for t in trials)
     # The best of a rung with two or more results, else ASHA's top third.
-    check_asha_paths(trials, lambda n: max(n // 3, 1 if n >= 2 else 0))
+    check_asha_paths(trials, lambda n, _: max(n // 3, 1 if n >= 2 else 0))
     assert max(t.attrs["rung"] for t in trials) == 3
 
 

@@ -34,12 +34,23 @@ class ASHA(Scheduler):
     :class:`EagerASHA`'s pair on ``benchmarks/multifidelity`` (behind at 50 epochs, ahead
     from 100 on, within noise over 34 seeds), and led every peer at every checkpoint.
 
+    With ``finish_after``, the rung below the top lets its best result go on to
+    ``max_budget`` as soon as it holds ``finish_after`` results, where ASHA waits for
+    ``factor`` of them (the rungs below keep ASHA's rule). A search stopped early then holds
+    a fully trained model sooner; the configurations at that rung have already won two
+    rounds. With :class:`~tunesmith.oracles.BayesianOptimization` on
+    ``benchmarks/multifidelity``, ``finish_after=2`` added +0.019 at 50 epochs and +0.008
+    to +0.014 from 100 to 250 (36 selection seeds); eager promotions at the two top rungs,
+    or ``finish_after=1``, did worse.
+
     The search ends with ``max_trials`` or ``timeout`` (every trial counts, promoted or not).
 
     Args:
         max_budget: The budget of the top rung.
         min_budget: The budget of rung 0.
         factor: Promote the best ``1/factor`` of a rung, at ``factor`` times its budget.
+        finish_after: Results the rung below the top needs before its best goes on to
+            ``max_budget`` regardless of ``factor``; None: ASHA's rule there too.
         max_attempts: See :class:`~tunesmith.schedulers.Hyperband`.
         model_min_trials: See :class:`~tunesmith.schedulers.Hyperband`.
 
@@ -63,15 +74,19 @@ class ASHA(Scheduler):
         *,
         min_budget: float = 1,
         factor: int = 3,
+        finish_after: int | None = None,
         max_attempts: int = 2,
         model_min_trials: int = 10,
     ) -> None:
         check_budgets("ASHA", max_budget, min_budget, factor)
+        if finish_after is not None:
+            check_int_at_least("ASHA", "finish_after", finish_after, 1)
         check_positive("ASHA", "max_attempts", max_attempts, integer=True)
         check_positive("ASHA", "model_min_trials", model_min_trials, integer=True)
         self.max_budget = max_budget
         self.min_budget = min_budget
         self.factor = factor
+        self.finish_after = finish_after
         self.max_attempts = max_attempts
         self.model_min_trials = model_min_trials
         top = n_halvings(max_budget, min_budget, factor)
@@ -85,6 +100,7 @@ class ASHA(Scheduler):
             "max_budget": self.max_budget,
             "min_budget": self.min_budget,
             "factor": self.factor,
+            "finish_after": self.finish_after,
             "max_attempts": self.max_attempts,
             "model_min_trials": self.model_min_trials,
         }
@@ -96,16 +112,20 @@ class ASHA(Scheduler):
         """A queued configuration joins rung 0, and is promoted as any other."""
         return Assignment(self.budgets[0], attrs=self._attrs(0))
 
-    def promotable(self, n_results: int) -> int:
-        """How many of a rung's best ``n_results`` results may go on to the next rung."""
-        return n_results // self.factor
+    def promotable(self, n_results: int, rung: int) -> int:
+        """How many of the best ``n_results`` results of ``rung`` may go on to the next."""
+        n = n_results // self.factor
+        finishing = rung == len(self.budgets) - 2
+        if finishing and self.finish_after is not None and n_results >= self.finish_after:
+            return max(n, 1)
+        return n
 
     def assign(self, trials: Sequence[Trial], *, objective: Objective) -> Assignment:
         book = SlotBook(trials, max_attempts=self.max_attempts)
         mine = [t for t in trials if t.attrs.get("bracket") == "asha"]
         for rung in range(len(self.budgets) - 2, -1, -1):
             done = ranked_values([t for t in mine if t.attrs.get("rung") == rung], objective)
-            for t in done[: self.promotable(len(done))]:
+            for t in done[: self.promotable(len(done), rung)]:
                 slot = promotion_slot(t.number)
                 if book.is_open(slot):
                     return Assignment(
@@ -202,7 +222,7 @@ class EagerASHA(ASHA):
             "max_attempts": self.max_attempts,
         }
 
-    def promotable(self, n_results: int) -> int:
+    def promotable(self, n_results: int, rung: int) -> int:
         eager = 1 if n_results >= self.eager_after else 0
         return max(n_results // self.factor, eager)
 
