@@ -39,9 +39,10 @@ class ASHA(Scheduler):
     ``factor`` of them (the rungs below keep ASHA's rule). A search stopped early then holds
     a fully trained model sooner; the configurations at that rung have already won two
     rounds. With :class:`~tunesmith.oracles.BayesianOptimization` on
-    ``benchmarks/multifidelity``, ``finish_after=2`` added +0.019 at 50 epochs and +0.008
-    to +0.014 from 100 to 250 (36 selection seeds); eager promotions at the two top rungs,
-    or ``finish_after=1``, did worse.
+    ``benchmarks/multifidelity``, ``finish_after=2`` added +0.037 ± 0.007 at 50 epochs and
+    was even from 75 epochs on (within ±0.006, 34 seeds paired; +0.019 at 50 on 36
+    selection seeds); ``finish_after=1``, or eager promotions at the two top rungs, did
+    worse.
 
     The search ends with ``max_trials`` or ``timeout`` (every trial counts, promoted or not).
 
