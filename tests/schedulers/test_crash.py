@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent(
     from tunesmith import Tuner
     from tunesmith.oracles import {oracle}
     from tunesmith.schedulers import {scheduler}
-    tuner = Tuner("accuracy", scheduler={scheduler}({budget}), oracle={oracle}(),
+    tuner = Tuner("accuracy", scheduler={scheduler}({budget}{scheduler_args}), oracle={oracle}(),
                   storage={url!r}, study="s", seed=0, artifacts={artifacts!r})
     tuner.search(lambda t: curve_objective(t, sleep={sleep}), progress=False, **{kwargs})
     """
@@ -40,17 +40,20 @@ def start_worker(
     artifacts: Path,
     *,
     scheduler: str = "Hyperband",
+    scheduler_args: str = "",
     oracle: str = "RandomSearch",
     budget: int = 9,
     sleep: float = 0.05,
     kwargs: str = "{}",
 ) -> subprocess.Popen[bytes]:
-    """A worker process; its stderr goes to ``<artifacts>/worker-<pid>.err``."""
+    """A worker process; its stderr goes to ``<artifacts>/worker-<pid>.err``.
+    ``scheduler_args`` follows the budget in the scheduler's call (", finish_after=2")."""
     code = SCRIPT.format(
         root=str(ROOT),
         url=url,
         artifacts=str(artifacts),
         scheduler=scheduler,
+        scheduler_args=scheduler_args,
         oracle=oracle,
         budget=budget,
         sleep=sleep,

@@ -29,16 +29,17 @@ def test_three_workers_run_hyperband_exactly(tmp_path: Path, oracle: str) -> Non
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("scheduler", "oracle"),
+    ("scheduler", "args", "oracle"),
     [
-        ("ASHA", "RandomSearch"),
-        ("ASHA", "BayesianOptimization"),
-        ("EagerASHA", "RandomSearch"),
-        ("EagerASHA", "BayesianOptimization"),
+        ("ASHA", "", "RandomSearch"),
+        ("ASHA", "", "BayesianOptimization"),
+        ("ASHA", ", finish_after=2", "BayesianOptimization"),
+        ("EagerASHA", "", "RandomSearch"),
+        ("EagerASHA", "", "BayesianOptimization"),
     ],
 )
 def test_three_workers_run_asha_without_double_promotions(
-    tmp_path: Path, scheduler: str, oracle: str
+    tmp_path: Path, scheduler: str, args: str, oracle: str
 ) -> None:
     # With BayesianOptimization, past the first 9 configurations the model reads every
     # rung's result with its budget, and the trials other workers run at theirs.
@@ -49,6 +50,7 @@ def test_three_workers_run_asha_without_double_promotions(
             url,
             tmp_path / "a",
             scheduler=scheduler,
+            scheduler_args=args,
             oracle=oracle,
             sleep=0.01,
             kwargs="{'max_trials': 45}",
