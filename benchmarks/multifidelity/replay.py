@@ -36,9 +36,9 @@ def load_curves(seeds: list[int]) -> np.ndarray:
     return np.array(curves)
 
 
-def asynchronous(promotable: Callable[[int], int], first_bracket: bool = False) -> Rule:
+def asynchronous(promotable: Callable[[int, int], int], first_bracket: bool = False) -> Rule:
     """ASHA's loop: from the top rung down, promote a trial among the best
-    ``promotable(n)`` of its rung's ``n`` results that was not promoted yet; else start a
+    ``promotable(n, rung)`` of its rung's ``n`` results that was not promoted yet; else start a
     new configuration at rung 0. With ``first_bracket``, Hyperband's most exploratory
     bracket (27 configurations at 1 epoch, the best 9 to 3, 3 to 9, 1 to 27) runs first,
     synchronously, as Keras Tuner's does; its results seed the rungs."""
@@ -66,7 +66,7 @@ def asynchronous(promotable: Callable[[int], int], first_bracket: bool = False) 
         while len(log) < epochs:
             move = None
             for r in range(len(BUDGETS) - 2, -1, -1):
-                best = sorted(rungs[r], key=lambda x: -x[0])[: promotable(len(rungs[r]))]
+                best = sorted(rungs[r], key=lambda x: -x[0])[: promotable(len(rungs[r]), r)]
                 move = next(((r, i) for _, i in best if (r, i) not in promoted), None)
                 if move:
                     break
@@ -102,9 +102,14 @@ def hyperband() -> Rule:
     return rule
 
 
-def eager(n: int) -> int:
+def eager(n: int, rung: int) -> int:
     """EagerASHA's rule (eager_after=2): the best of two or more goes on."""
     return max(n // 3, int(n >= 2))
+
+
+def finish(n: int, rung: int) -> int:
+    """ASHA(finish_after=2): the best of two or more at 9 epochs goes on to 27."""
+    return max(n // 3, int(n >= 2 and rung == len(BUDGETS) - 2))
 
 
 def replay(rule: Rule, curves: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -125,8 +130,9 @@ def main() -> None:
     curves = load_curves(args.seeds)
     rules = {
         "hyperband (sync)": hyperband(),
-        "ASHA: n // 3": asynchronous(lambda n: n // 3),
-        "Optuna: max(n // 3, 1)": asynchronous(lambda n: max(n // 3, 1)),
+        "ASHA: n // 3": asynchronous(lambda n, _: n // 3),
+        "ASHA, finish_after=2": asynchronous(finish),
+        "Optuna: max(n // 3, 1)": asynchronous(lambda n, _: max(n // 3, 1)),
         "EagerASHA (eager_after=2)": asynchronous(eager),
         "first bracket, then Eager": asynchronous(eager, first_bracket=True),
     }
