@@ -11,8 +11,11 @@ import json
 import math
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from tunesmith import RunningTrial, Trial
+from tunesmith import RunningTrial, Trial, Tuner
+from tunesmith.oracles import Oracle, RandomSearch
+from tunesmith.schedulers import Scheduler
 
 STATE = "state.json"
 
@@ -66,3 +69,19 @@ def check_asha_paths(trials: Sequence[Trial], promotable: Callable[[int, int], i
         ]
         better = sum(1 for u in rung if u.value > parent.value)  # type: ignore[operator]
         assert better < promotable(len(rung), parent.attrs["rung"])
+
+
+def search_curves(
+    scheduler: Scheduler, artifacts: Path, n: int, *, oracle: Oracle | None = None, seed: int = 0
+) -> list[Trial]:
+    """``n`` trials of :func:`curve_objective` under ``scheduler`` (RandomSearch by default),
+    one at a time."""
+    tuner = Tuner(
+        "accuracy",
+        scheduler=scheduler,
+        oracle=oracle or RandomSearch(),
+        seed=seed,
+        artifacts=artifacts,
+    )
+    tuner.search(curve_objective, max_trials=n, progress=False)
+    return tuner.trials

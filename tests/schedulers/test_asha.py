@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.schedulers.curves import check_asha_paths, curve_objective
+from tests.schedulers.curves import check_asha_paths, curve_objective, search_curves
 from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
 from tunesmith.oracles import RandomSearch
 from tunesmith.schedulers import ASHA
-from tunesmith.trial import Trial
 
 
 def test_rungs_and_budgets() -> None:
@@ -50,20 +49,12 @@ def test_a_promotion_taken_by_another_worker_is_not_made_twice() -> None:
     assert second.parent is None and second.budget == 1.0
 
 
-def _search(scheduler: ASHA, tmp_path: Path, n: int) -> list[Trial]:
-    tuner = Tuner(
-        "accuracy", scheduler=scheduler, oracle=RandomSearch(), seed=0, artifacts=tmp_path
-    )
-    tuner.search(curve_objective, max_trials=n, progress=False)
-    return tuner.trials
-
-
 def test_finish_after_lets_the_best_below_the_top_go_on_with_one_rival(tmp_path: Path) -> None:
-    trials = _search(ASHA(27, finish_after=2), tmp_path / "f", 40)
+    trials = search_curves(ASHA(27, finish_after=2), tmp_path / "f", 40)
     assert all(t.state is TrialState.COMPLETED for t in trials)
     # Rung 2 (budget 9) promotes its best of two or more; the rungs below, the top third.
     check_asha_paths(trials, lambda n, rung: max(n // 3, 1 if rung == 2 and n >= 2 else 0))
-    plain = _search(ASHA(27), tmp_path / "p", 40)
+    plain = search_curves(ASHA(27), tmp_path / "p", 40)
     # Same seed, same oracle: the same trials up to the first finish, which comes sooner.
     first = next(t.number for t in trials if t.budget == 27.0)
     assert first < next(t.number for t in plain if t.budget == 27.0)

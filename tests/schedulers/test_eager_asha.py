@@ -4,23 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.schedulers.curves import check_asha_paths, curve_objective
-from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
-from tunesmith.oracles import CoarseToFine, RandomSearch
+from tests.schedulers.curves import check_asha_paths, search_curves
+from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState
+from tunesmith.oracles import CoarseToFine
 from tunesmith.schedulers import ASHA, EagerASHA, ladder_history
 from tunesmith.trial import BUDGET_RESULTS_ATTR, SCORE_ONLY_ATTR, BudgetResults, Trial
-
-
-def _search(scheduler: ASHA, tmp_path: Path, n: int, **kwargs: object) -> list[Trial]:
-    tuner = Tuner(
-        "accuracy",
-        scheduler=scheduler,
-        oracle=kwargs.pop("oracle", RandomSearch()),  # type: ignore[arg-type]
-        seed=kwargs.pop("seed", 0),  # type: ignore[arg-type]
-        artifacts=tmp_path,
-    )
-    tuner.search(curve_objective, max_trials=n, progress=False)
-    return tuner.trials
 
 
 def _deepest_at(trials: list[Trial], budget: float) -> int:
@@ -28,7 +16,7 @@ def _deepest_at(trials: list[Trial], budget: float) -> int:
 
 
 def test_promotes_the_best_of_a_rung_once_it_has_a_rival(tmp_path: Path) -> None:
-    trials = _search(EagerASHA(27), tmp_path, 40)
+    trials = search_curves(EagerASHA(27), tmp_path, 40)
     assert all(t.state is TrialState.COMPLETED for t in trials)
     # The best of a rung with two or more results, else ASHA's top third.
     check_asha_paths(trials, lambda n, _: max(n // 3, 1 if n >= 2 else 0))
@@ -36,8 +24,8 @@ def test_promotes_the_best_of_a_rung_once_it_has_a_rival(tmp_path: Path) -> None
 
 
 def test_reaches_the_top_rung_long_before_asha(tmp_path: Path) -> None:
-    eager = _search(EagerASHA(27), tmp_path / "e", 40)
-    plain = _search(ASHA(27), tmp_path / "p", 40)
+    eager = search_curves(EagerASHA(27), tmp_path / "e", 40)
+    plain = search_curves(ASHA(27), tmp_path / "p", 40)
     # Same seed, same oracle: only the promotion rule differs.
     assert _deepest_at(eager, 27.0) < _deepest_at(plain, 27.0)
 
@@ -45,7 +33,7 @@ def test_reaches_the_top_rung_long_before_asha(tmp_path: Path) -> None:
 def test_eager_after_one_is_optunas_rule_the_first_configuration_runs_to_the_end(
     tmp_path: Path,
 ) -> None:
-    trials = _search(EagerASHA(9, eager_after=1), tmp_path, 4)
+    trials = search_curves(EagerASHA(9, eager_after=1), tmp_path, 4)
     assert [t.budget for t in trials] == [1.0, 3.0, 9.0, 1.0]
     assert [t.parent for t in trials] == [None, 0, 1, None]
 
@@ -74,7 +62,7 @@ def test_settings_and_bad_arguments() -> None:
 
 def test_the_oracle_learns_from_one_score_per_configuration(tmp_path: Path) -> None:
     scheduler = EagerASHA(9, explore_first=0)
-    trials = _search(scheduler, tmp_path, 30, oracle=CoarseToFine(n_coarse=6), seed=2)
+    trials = search_curves(scheduler, tmp_path, 30, oracle=CoarseToFine(n_coarse=6), seed=2)
     finished = [t for t in trials if t.state.is_finished]
     seen = scheduler.oracle_history(finished, objective=Objective("accuracy"))
     # One trial per configuration: the deepest of its path.
@@ -170,7 +158,7 @@ def test_a_model_based_oracle_fills_the_space_until_the_scores_are_shown(
     def configurations(
         name: str, scheduler: EagerASHA, oracle: BayesianOptimization
     ) -> list[object]:
-        trials = _search(scheduler, tmp_path / name, 30, oracle=oracle)
+        trials = search_curves(scheduler, tmp_path / name, 30, oracle=oracle)
         assert all(t.state is TrialState.COMPLETED for t in trials)
         return [t.values for t in trials if t.parent is None]
 
@@ -217,7 +205,7 @@ def test_with_budgets_each_configuration_carries_its_results_at_every_budget() -
 
 def test_eager_asha_hands_its_budgets_to_the_oracle(tmp_path: Path) -> None:
     scheduler = EagerASHA(9, explore_first=0)
-    trials = _search(scheduler, tmp_path, 20)
+    trials = search_curves(scheduler, tmp_path, 20)
     seen = scheduler.oracle_history(trials, objective=Objective("accuracy"))
     infos = [t.attrs[BUDGET_RESULTS_ATTR] for t in seen]
     assert {(i.min_budget, i.max_budget) for i in infos} == {(1.0, 9.0)}
@@ -237,7 +225,7 @@ def test_with_the_budget_modelled_the_search_settles_on_the_full_budget_optimum(
 
     from tunesmith.oracles import BayesianOptimization
 
-    trials = _search(EagerASHA(9), tmp_path, 45, oracle=BayesianOptimization())
+    trials = search_curves(EagerASHA(9), tmp_path, 45, oracle=BayesianOptimization())
     assert all(t.state is TrialState.COMPLETED for t in trials)
     # The budget is the trial's field, never a hyperparameter of the configuration.
     assert all(set(t.values) == {"x"} for t in trials)
