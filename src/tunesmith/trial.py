@@ -189,6 +189,9 @@ SCORE_ONLY_ATTR = "score_only"
 #: budget can learn from the values themselves.
 BUDGET_RESULTS_ATTR = "budget_results"
 
+#: ``(trial number, budget, value)``: one result of a configuration at one budget.
+BudgetResult = tuple[int, float, float]
+
 
 @dataclasses.dataclass(frozen=True)
 class BudgetResults:
@@ -202,7 +205,7 @@ class BudgetResults:
         target: The budget at which a new configuration is judged; None: ``max_budget``.
     """
 
-    results: tuple[tuple[int, float, float], ...]
+    results: tuple[BudgetResult, ...]
     min_budget: float
     max_budget: float
     target: float | None = None

@@ -13,13 +13,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tunesmith.trial import BUDGET_RESULTS_ATTR, BudgetResults
+from tunesmith.trial import BUDGET_RESULTS_ATTR, BudgetResult, BudgetResults
 
 if TYPE_CHECKING:
     from tunesmith.trial import Trial
-
-#: ``(trial number, budget, value)``: one result of a configuration.
-Result = tuple[int, float, float]
 
 
 def budget_levels(history: Sequence[Trial]) -> dict[float, list[Trial]]:
@@ -31,9 +28,9 @@ def budget_levels(history: Sequence[Trial]) -> dict[float, list[Trial]]:
     return out
 
 
-def budget_chain(trial: Trial, by_number: dict[int, Trial]) -> tuple[Result, ...]:
+def budget_chain(trial: Trial, by_number: dict[int, Trial]) -> tuple[BudgetResult, ...]:
     """``(number, budget, value)`` of ``trial`` and the trials it continues, first first."""
-    out: list[Result] = []
+    out: list[BudgetResult] = []
     t: Trial | None = trial
     for _ in range(len(by_number) + 1):  # bounded, even by a parent cycle
         if t is None:
@@ -100,12 +97,12 @@ def model_history(
         return shown
     target = None if level is None else float(level)
 
-    def record(chain: tuple[Result, ...]) -> BudgetResults:
+    def record(chain: tuple[BudgetResult, ...]) -> BudgetResults:
         return BudgetResults(chain, *budgets, target=target)
 
     by_number = {t.number: t for t in history}
     continued = {t.parent for t in history if t.parent is not None and t.has_value}
-    carrier: dict[int, tuple[Result, ...]] = {}  # shown trial number -> its configuration's
+    carrier: dict[int, tuple[BudgetResult, ...]] = {}  # shown trial number -> its configuration's
     extra: list[Trial] = []
     shown_numbers = {t.number for t in shown}
     for t in history:
