@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE))
 
 from methods import METHODS, OURS, PEERS  # noqa: E402
 
-CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600]
+CHECKPOINTS = [25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1000]
 
 
 def incumbent(evals: list[list[float]], budget: int) -> tuple[np.ndarray, np.ndarray]:
@@ -39,6 +39,36 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
     return int(hit[0]) + 1 if len(hit) else None
 
 
+def ratios(curves: dict[str, np.ndarray], ours: list[str], peers: list[str]) -> dict[str, float]:
+    """Each of ``ours``' epochs to the best peer's final mean accuracy, over the epochs the
+    peer first reached it (inf: never). ``curves`` holds each method's per-seed incumbent
+    curves (seeds by epochs)."""
+    mean = {m: c.mean(axis=0) for m, c in curves.items()}
+    best_peer = max(peers, key=lambda m: mean[m][-1])
+    target = mean[best_peer][-1]
+    needed = first_reach(mean[best_peer], target)
+    out = {}
+    for m in ours:
+        got = first_reach(mean[m], target)
+        out[m] = np.inf if got is None or needed is None else got / needed
+    return out
+
+
+def bootstrap_ratios(
+    curves: dict[str, np.ndarray], ours: list[str], peers: list[str], n: int
+) -> dict[str, np.ndarray]:
+    """The ratios over ``n`` resamples of the seeds, the same seeds for every method (the
+    methods' curves are paired by seed)."""
+    n_seeds = len(next(iter(curves.values())))
+    rng = np.random.default_rng(0)
+    out: dict[str, list[float]] = {m: [] for m in ours}
+    for _ in range(n):
+        pick = rng.integers(n_seeds, size=n_seeds)
+        for m, r in ratios({k: c[pick] for k, c in curves.items()}, ours, peers).items():
+            out[m].append(r)
+    return {m: np.array(v) for m, v in out.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default=str(HERE / "results"), help="folder of results")
@@ -46,6 +76,14 @@ def main() -> None:
         "--seeds", type=int, nargs="*", help="only these seeds (default: those every method has)"
     )
     parser.add_argument("--methods", nargs="*", help="only these methods (default: all)")
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="resample the seeds N times for an interval on each ratio (all methods on the "
+        "same seeds)",
+    )
     args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
     for path in sorted(Path(args.results).glob("*.json")):
@@ -64,11 +102,12 @@ def main() -> None:
     budget = min(r["budget"] for rs in runs.values() for r in rs)
     methods = [m for m in METHODS if m in runs] + sorted(set(runs) - set(METHODS))
     mean_val: dict[str, np.ndarray] = {}
+    per_seed: dict[str, np.ndarray] = {}  # seeds (in seed order) by epochs
     mean_test: dict[str, np.ndarray] = {}
     sem_val: dict[str, np.ndarray] = {}  # standard error of the mean over seeds
     for m in methods:
-        curves = [incumbent(r["evals"], budget) for r in runs[m]]
-        vals = np.array([c[0] for c in curves])
+        curves = [incumbent(r["evals"], budget) for r in sorted(runs[m], key=lambda r: r["seed"])]
+        vals = per_seed[m] = np.array([c[0] for c in curves])
         mean_val[m] = vals.mean(axis=0)
         sem_val[m] = (
             vals.std(axis=0, ddof=1) / np.sqrt(len(vals)) if len(vals) > 1 else 0 * vals[0]
@@ -104,6 +143,22 @@ def main() -> None:
         got = first_reach(mean_val[m], target)
         ratio = "never" if got is None or needed is None else f"{got / needed:.2f}"
         print(f"  {m:16s} reaches it after {got} epochs: ratio {ratio} (target <= 0.33)")
+    if args.bootstrap:
+        if uneven:
+            raise SystemExit("--bootstrap needs every method on the same seeds (pass --seeds)")
+        boot = bootstrap_ratios({m: per_seed[m] for m in methods}, ours, peers, args.bootstrap)
+        print(f"\nratio over {args.bootstrap} resamples of the seeds (the best peer chosen anew)")
+        for m in ours:
+            # A resample that never reaches the target counts as the largest ratio.
+            lo, mid, hi = (
+                "never" if q > 1e8 else f"{q:.2f}"
+                for q in np.percentile(np.minimum(boot[m], 1e9), [5, 50, 95])
+            )
+            share = float(np.mean(boot[m] <= 1 / 3))
+            print(
+                f"  {m:16s} median {mid}, 90% interval {lo} to {hi}; "
+                f"<= 1/3 in {share:.0%} of resamples"
+            )
     print("\nours minus peer at each checkpoint (positive: ours ahead)")
     print(f"{'':34s}" + "".join(f"{c:>8d}" for c in points))
     for m in ours:
