@@ -243,8 +243,13 @@ def run_optuna(method: str, seed: int, data: dict[str, torch.Tensor], budget: in
         )
     else:
         pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=FACTOR)
+    # A fixed study name: HyperbandPruner puts a trial in a bracket by a hash of the study's
+    # name and the trial's number, and an unnamed study's name holds a random UUID.
     study = optuna.create_study(
-        direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner
+        study_name=f"mnist1d-seed{seed}",
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=pruner,
     )
 
     def objective(trial: optuna.Trial) -> float:
