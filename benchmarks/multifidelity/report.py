@@ -69,6 +69,46 @@ def bootstrap_ratios(
     return {m: np.array(v) for m, v in out.items()}
 
 
+def plot(
+    path: str,
+    mean: dict[str, np.ndarray],
+    sem: dict[str, np.ndarray],
+    target: tuple[str, float, int | None] | None,
+    title: str,
+) -> None:
+    """The mean curves with a band of one standard error, and the best peer's final
+    accuracy with a third of the epochs it needed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for m, curve in mean.items():
+        epochs = np.arange(1, len(curve) + 1)
+        dashed = "--" if m in PEERS else "-"
+        (line,) = ax.plot(epochs, curve, dashed, label=m, linewidth=1.4)
+        ax.fill_between(epochs, curve - sem[m], curve + sem[m], color=line.get_color(), alpha=0.15)
+    if target is not None:
+        peer, level, needed = target
+        ax.axhline(level, color="grey", linewidth=0.8)
+        label = f"{peer}'s final {level:.4f}"
+        if needed is not None:
+            ax.axvline(needed / 3, color="grey", linewidth=0.8, linestyle=":")
+            label += f"; a third of its {needed} epochs"
+        ax.text(0.02, 0.02, label, transform=ax.transAxes, fontsize=8, color="dimgrey")
+    ax.set_xlabel("epochs trained (all trials together)")
+    ax.set_ylabel("best validation accuracy so far (mean over seeds)")
+    low = min(float(c[len(c) // 10]) for c in mean.values())
+    ax.set_ylim(low, None)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"\nplot written to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default=str(HERE / "results"), help="folder of results")
@@ -83,6 +123,9 @@ def main() -> None:
         metavar="N",
         help="resample the seeds N times for an interval on each ratio (all methods on the "
         "same seeds)",
+    )
+    parser.add_argument(
+        "--plot", metavar="FILE", help="also draw the mean curves into FILE (.png)"
     )
     args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
@@ -139,6 +182,14 @@ def main() -> None:
     target = mean_val[best_peer][-1]
     needed = first_reach(mean_val[best_peer], target)
     print(f"\nbest peer: {best_peer}, final {target:.4f}, first reached after {needed} epochs")
+    if args.plot:
+        plot(
+            args.plot,
+            mean_val,
+            sem_val,
+            (best_peer, target, needed),
+            f"mnist1d MLP, {budget} epochs per method, mean of {len(per_seed[ours[0]])} seeds",
+        )
     for m in ours:
         got = first_reach(mean_val[m], target)
         ratio = "never" if got is None or needed is None else f"{got / needed:.2f}"
