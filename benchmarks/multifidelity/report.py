@@ -182,14 +182,6 @@ def main() -> None:
     target = mean_val[best_peer][-1]
     needed = first_reach(mean_val[best_peer], target)
     print(f"\nbest peer: {best_peer}, final {target:.4f}, first reached after {needed} epochs")
-    if args.plot:
-        plot(
-            args.plot,
-            mean_val,
-            sem_val,
-            (best_peer, target, needed),
-            f"mnist1d MLP, {budget} epochs per method, mean of {len(per_seed[ours[0]])} seeds",
-        )
     for m in ours:
         got = first_reach(mean_val[m], target)
         ratio = "never" if got is None or needed is None else f"{got / needed:.2f}"
@@ -210,6 +202,14 @@ def main() -> None:
                 f"  {m:16s} median {mid}, 90% interval {lo} to {hi}; "
                 f"<= 1/3 in {share:.0%} of resamples"
             )
+    if args.plot:
+        plot(
+            args.plot,
+            mean_val,
+            sem_val,
+            (best_peer, target, needed),
+            f"mnist1d MLP, {budget} epochs per method, mean of {len(per_seed[ours[0]])} seeds",
+        )
     print("\nours minus peer at each checkpoint (positive: ours ahead)")
     print(f"{'':34s}" + "".join(f"{c:>8d}" for c in points))
     for m in ours:
