@@ -39,14 +39,22 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
     return int(hit[0]) + 1 if len(hit) else None
 
 
+def best_peer_final(
+    mean: dict[str, np.ndarray], peers: list[str]
+) -> tuple[str, float, int | None]:
+    """The peer with the best final mean accuracy, that accuracy, and the epochs it first
+    reached it after."""
+    best_peer = max(peers, key=lambda m: mean[m][-1])
+    target = float(mean[best_peer][-1])
+    return best_peer, target, first_reach(mean[best_peer], target)
+
+
 def ratios(curves: dict[str, np.ndarray], ours: list[str], peers: list[str]) -> dict[str, float]:
     """Each of ``ours``' epochs to the best peer's final mean accuracy, over the epochs the
     peer first reached it (inf: never). ``curves`` holds each method's per-seed incumbent
     curves (seeds by epochs)."""
     mean = {m: c.mean(axis=0) for m, c in curves.items()}
-    best_peer = max(peers, key=lambda m: mean[m][-1])
-    target = mean[best_peer][-1]
-    needed = first_reach(mean[best_peer], target)
+    _, target, needed = best_peer_final(mean, peers)
     out = {}
     for m in ours:
         got = first_reach(mean[m], target)
@@ -178,9 +186,7 @@ def main() -> None:
     ours = [m for m in OURS if m in methods]
     if not peers or not ours:
         return
-    best_peer = max(peers, key=lambda m: mean_val[m][-1])
-    target = mean_val[best_peer][-1]
-    needed = first_reach(mean_val[best_peer], target)
+    best_peer, target, needed = best_peer_final(mean_val, peers)
     print(f"\nbest peer: {best_peer}, final {target:.4f}, first reached after {needed} epochs")
     for m in ours:
         got = first_reach(mean_val[m], target)
