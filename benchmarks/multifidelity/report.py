@@ -81,7 +81,7 @@ def plot(
     path: str,
     mean: dict[str, np.ndarray],
     sem: dict[str, np.ndarray],
-    target: tuple[str, float, int | None] | None,
+    target: tuple[str, float, int | None],
     title: str,
 ) -> None:
     """The mean curves with a band of one standard error, and the best peer's final
@@ -97,14 +97,13 @@ def plot(
         dashed = "--" if m in PEERS else "-"
         (line,) = ax.plot(epochs, curve, dashed, label=m, linewidth=1.4)
         ax.fill_between(epochs, curve - sem[m], curve + sem[m], color=line.get_color(), alpha=0.15)
-    if target is not None:
-        peer, level, needed = target
-        ax.axhline(level, color="grey", linewidth=0.8)
-        label = f"{peer}'s final {level:.4f}"
-        if needed is not None:
-            ax.axvline(needed / 3, color="grey", linewidth=0.8, linestyle=":")
-            label += f"; a third of its {needed} epochs"
-        ax.text(0.02, 0.02, label, transform=ax.transAxes, fontsize=8, color="dimgrey")
+    peer, level, needed = target
+    ax.axhline(level, color="grey", linewidth=0.8)
+    label = f"{peer}'s final {level:.4f}"
+    if needed is not None:
+        ax.axvline(needed / 3, color="grey", linewidth=0.8, linestyle=":")
+        label += f"; a third of its {needed} epochs"
+    ax.text(0.02, 0.02, label, transform=ax.transAxes, fontsize=8, color="dimgrey")
     ax.set_xlabel("epochs trained (all trials together)")
     ax.set_ylabel("best validation accuracy so far (mean over seeds)")
     low = min(float(c[len(c) // 10]) for c in mean.values())
@@ -198,10 +197,11 @@ def main() -> None:
         boot = bootstrap_ratios({m: per_seed[m] for m in methods}, ours, peers, args.bootstrap)
         print(f"\nratio over {args.bootstrap} resamples of the seeds (the best peer chosen anew)")
         for m in ours:
-            # A resample that never reaches the target counts as the largest ratio.
+            # Nearest-rank percentiles: a resample that never reaches the target (inf)
+            # stays "never" instead of turning the interpolation into NaN.
             lo, mid, hi = (
-                "never" if q > 1e8 else f"{q:.2f}"
-                for q in np.percentile(np.minimum(boot[m], 1e9), [5, 50, 95])
+                f"{q:.2f}" if np.isfinite(q) else "never"
+                for q in np.percentile(boot[m], [5, 50, 95], method="nearest")
             )
             share = float(np.mean(boot[m] <= 1 / 3))
             print(

@@ -71,6 +71,11 @@ def check_asha_paths(trials: Sequence[Trial], promotable: Callable[[int, int], i
         assert better < promotable(len(rung), parent.attrs["rung"])
 
 
+def first_at(trials: Sequence[Trial], budget: float) -> int:
+    """The number of the first trial run to ``budget``."""
+    return next(t.number for t in trials if t.budget == budget)
+
+
 def search_curves(
     scheduler: Scheduler, artifacts: Path, n: int, *, oracle: Oracle | None = None, seed: int = 0
 ) -> list[Trial]:

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.schedulers.curves import check_asha_paths, curve_objective, search_curves
+from tests.schedulers.curves import (
+    check_asha_paths,
+    curve_objective,
+    first_at,
+    search_curves,
+)
 from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
 from tunesmith.oracles import RandomSearch
 from tunesmith.schedulers import ASHA
@@ -56,8 +61,8 @@ def test_finish_after_lets_the_best_below_the_top_go_on_with_one_rival(tmp_path:
     check_asha_paths(trials, lambda n, rung: max(n // 3, 1 if rung == 2 and n >= 2 else 0))
     plain = search_curves(ASHA(27), tmp_path / "p", 40)
     # Same seed, same oracle: the same trials up to the first finish, which comes sooner.
-    first = next(t.number for t in trials if t.budget == 27.0)
-    assert first < next(t.number for t in plain if t.budget == 27.0)
+    first = first_at(trials, 27.0)
+    assert first < first_at(plain, 27.0)
     assert [t.values for t in trials[:first]] == [t.values for t in plain[:first]]
     # The second rung-2 result is the first that can finish; the rungs below are ASHA's.
     at_9 = [t.number for t in trials if t.budget == 9.0 and t.number < first]

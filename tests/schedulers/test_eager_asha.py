@@ -4,15 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.schedulers.curves import check_asha_paths, search_curves
+from tests.schedulers.curves import check_asha_paths, first_at, search_curves
 from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState
 from tunesmith.oracles import CoarseToFine
 from tunesmith.schedulers import ASHA, EagerASHA, ladder_history
 from tunesmith.trial import BUDGET_RESULTS_ATTR, SCORE_ONLY_ATTR, BudgetResults, Trial
-
-
-def _deepest_at(trials: list[Trial], budget: float) -> int:
-    return next(t.number for t in trials if t.budget == budget)
 
 
 def test_promotes_the_best_of_a_rung_once_it_has_a_rival(tmp_path: Path) -> None:
@@ -27,7 +23,7 @@ def test_reaches_the_top_rung_long_before_asha(tmp_path: Path) -> None:
     eager = search_curves(EagerASHA(27), tmp_path / "e", 40)
     plain = search_curves(ASHA(27), tmp_path / "p", 40)
     # Same seed, same oracle: only the promotion rule differs.
-    assert _deepest_at(eager, 27.0) < _deepest_at(plain, 27.0)
+    assert first_at(eager, 27.0) < first_at(plain, 27.0)
 
 
 def test_eager_after_one_is_optunas_rule_the_first_configuration_runs_to_the_end(
