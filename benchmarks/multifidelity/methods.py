@@ -7,6 +7,8 @@ OURS = [
     "hyperband_bo",
     "asha_bo",
     "asha_finish_bo",
+    "asha_brackets2_bo",
+    "asha_brackets4_bo",
     "eager_asha",
     "eager_asha_bo",
     "eager_asha_random",

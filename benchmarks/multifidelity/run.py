@@ -9,7 +9,9 @@ dropout and Adam's beta_1 (reverse_log). Methods, each given the same epoch budg
 - ``hyperband_model``: tunesmith Hyperband + CoarseToFine (model-based brackets).
 - ``hyperband_bo``: tunesmith Hyperband + BayesianOptimization (model-based brackets).
 - ``asha_bo``: tunesmith ASHA + BayesianOptimization; ``asha_finish_bo``: the same with
-  ``finish_after=2`` (the best of two results at 9 epochs goes on to 27).
+  ``finish_after=2`` (the best of two results at 9 epochs goes on to 27);
+  ``asha_brackets2_bo`` / ``asha_brackets4_bo``: the same with ``brackets=2`` / ``4``
+  (asynchronous Hyperband: new configurations also start at 3 or at 3, 9 and 27 epochs).
 - ``eager_asha``: tunesmith EagerASHA + CoarseToFine, both with their defaults;
   ``eager_asha_bo``: EagerASHA + BayesianOptimization (defaults); ``eager_asha_random``:
   EagerASHA + RandomSearch (what the promotion rule does without a model).
@@ -206,11 +208,14 @@ def run_tunesmith(method: str, seed: int, data: dict[str, torch.Tensor], budget:
             return ledger
         oracle: Any
         scheduler: Any
-        if method in ("asha_bo", "asha_finish_bo"):
+        if method.startswith("asha_"):
             oracle = BayesianOptimization()
-            finish_after = 2 if method == "asha_finish_bo" else None
             scheduler = ASHA(
-                MAX_BUDGET, factor=FACTOR, finish_after=finish_after, model_min_trials=9
+                MAX_BUDGET,
+                factor=FACTOR,
+                finish_after=2 if method == "asha_finish_bo" else None,
+                brackets={"asha_brackets2_bo": 2, "asha_brackets4_bo": 4}.get(method, 1),
+                model_min_trials=9,
             )
         elif method.startswith("eager_asha"):
             oracle = {

@@ -54,18 +54,27 @@ def curve_objective(trial: RunningTrial, *, sleep: float = 0.0) -> float:
 
 
 def check_asha_paths(trials: Sequence[Trial], promotable: Callable[[int, int], int]) -> None:
-    """Each trial starts at rung 0 (budget 1) or continues its parent one rung up; when it
+    """Each trial starts at its bracket's first rung (rung 0, budget 1, but for
+    ``ASHA(brackets=...)``) or continues its parent one rung up in the same bracket; when it
     was promoted, its parent was among the best ``promotable(n, rung)`` of the ``n``
-    results its rung held then (the trials ran one at a time)."""
+    results its bracket's rung held then (the trials ran one at a time). Rung ``k`` has
+    budget ``3**k``."""
     by = {t.number: t for t in trials}
     for t in trials:
+        start = t.attrs.get("start_rung", 0)
+        assert t.budget == 3.0 ** t.attrs["rung"]
         if t.parent is None:
-            assert t.attrs["rung"] == 0 and t.budget == 1.0
+            assert t.attrs["rung"] == start
             continue
         parent = by[t.parent]
         assert t.attrs["rung"] == parent.attrs["rung"] + 1
+        assert parent.attrs.get("start_rung", 0) == start
         rung = [
-            u for u in trials if u.attrs["rung"] == parent.attrs["rung"] and u.number < t.number
+            u
+            for u in trials
+            if u.attrs["rung"] == parent.attrs["rung"]
+            and u.attrs.get("start_rung", 0) == start
+            and u.number < t.number
         ]
         better = sum(1 for u in rung if u.value > parent.value)  # type: ignore[operator]
         assert better < promotable(len(rung), parent.attrs["rung"])

@@ -80,6 +80,7 @@ def test_finish_after_settings_and_bad_values() -> None:
         "min_budget": 1,
         "factor": 3,
         "finish_after": 2,
+        "brackets": 1,
         "max_attempts": 2,
         "model_min_trials": 10,
     }
@@ -92,3 +93,34 @@ def test_finish_after_settings_and_bad_values() -> None:
         message = rf"ASHA: finish_after .*got finish_after={bad!r}"
         with pytest.raises(InvalidArgumentError, match=message):
             ASHA(27, finish_after=bad)  # type: ignore[arg-type]
+
+
+def test_brackets_start_new_configurations_deeper_in_hyperbands_shares(tmp_path: Path) -> None:
+    trials = search_curves(ASHA(27, brackets=4), tmp_path, 150)
+    assert all(t.state is TrialState.COMPLETED for t in trials)
+    # Promotions stay in their bracket, from the top third of its rung.
+    check_asha_paths(trials, lambda n, _: n // 3)
+    # New configurations go to the bracket furthest behind Hyperband's 27 : 12 : 6 : 4.
+    starts = [t.attrs["start_rung"] for t in trials if t.parent is None]
+    assert Counter(starts[:49]) == {0: 27, 1: 12, 2: 6, 3: 4}
+    assert starts[:4] == [0, 1, 2, 3]
+    # Every bracket reaches the top rung: a slow starter first judged at 9 epochs can win.
+    assert {t.attrs["start_rung"] for t in trials if t.budget == 27.0} == {0, 1, 2, 3}
+    # One bracket is ASHA itself, trial for trial.
+    one = search_curves(ASHA(27, brackets=1), tmp_path / "one", 40)
+    plain = search_curves(ASHA(27), tmp_path / "plain", 40)
+    assert [(t.values, t.budget, t.parent) for t in one] == [
+        (t.values, t.budget, t.parent) for t in plain
+    ]
+    assert all("start_rung" not in t.attrs for t in one)
+
+
+def test_brackets_settings_and_bad_values() -> None:
+    assert ASHA(27).settings()["brackets"] == 1
+    assert ASHA(27, brackets=3).shares == (27, 12, 6)
+    for bad in (0, 1.5, "2"):
+        with pytest.raises(InvalidArgumentError, match=rf"ASHA: brackets .*got brackets={bad!r}"):
+            ASHA(27, brackets=bad)  # type: ignore[arg-type]
+    message = r"at most the number of rungs, 4 for max_budget=27.*got brackets=5"
+    with pytest.raises(InvalidArgumentError, match=message):
+        ASHA(27, brackets=5)

@@ -34,6 +34,7 @@ def test_three_workers_run_hyperband_exactly(tmp_path: Path, oracle: str) -> Non
         ("ASHA", "", "RandomSearch"),
         ("ASHA", "", "BayesianOptimization"),
         ("ASHA", ", finish_after=2", "BayesianOptimization"),
+        ("ASHA", ", brackets=3", "BayesianOptimization"),
         ("EagerASHA", "", "RandomSearch"),
         ("EagerASHA", "", "BayesianOptimization"),
     ],

@@ -6,9 +6,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tunesmith._validate import check_int_at_least, check_positive
+from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.schedulers._base import Assignment, Scheduler
 from tunesmith.schedulers._history import model_history
-from tunesmith.schedulers._hyperband import check_budgets, n_halvings, rung_budget
+from tunesmith.schedulers._hyperband import (
+    check_budgets,
+    hyperband_brackets,
+    n_halvings,
+    rung_budget,
+)
 from tunesmith.schedulers._ladder import ladder_history
 from tunesmith.schedulers._slots import SlotBook, promotion_slot, ranked_values
 
@@ -44,6 +50,16 @@ class ASHA(Scheduler):
     selection seeds); ``finish_after=1``, or eager promotions at the two top rungs, did
     worse.
 
+    With ``brackets=k`` it is asynchronous Hyperband (Li et al., 2020, section 3): a new
+    configuration starts at one of the ``k`` lowest rungs, so some are first judged after
+    ``factor`` or ``factor**2`` times the smallest budget, where a slow starter that ends
+    well (a deeper network, a smaller learning rate) is no longer beaten by the fast
+    starters of rung 0. Each starting rung is a bracket of its own, promoting within
+    itself; new configurations go to the bracket furthest behind its share, which is the
+    number of configurations Hyperband's bracket with that smallest budget starts (27, 12,
+    6 and 4 for ``max_budget`` 27 and factor 3), so each bracket spends about as many
+    epochs. ``brackets=1`` is ASHA.
+
     The search ends with ``max_trials`` or ``timeout`` (every trial counts, promoted or not).
 
     Args:
@@ -52,6 +68,8 @@ class ASHA(Scheduler):
         factor: Promote the best ``1/factor`` of a rung, at ``factor`` times its budget.
         finish_after: Results the rung below the top needs before its best goes on to
             ``max_budget`` regardless of ``factor``; None: ASHA's rule there too.
+        brackets: How many of the lowest rungs new configurations start at (1 to the
+            number of rungs).
         max_attempts: See :class:`~tunesmith.schedulers.Hyperband`.
         model_min_trials: See :class:`~tunesmith.schedulers.Hyperband`.
 
@@ -76,24 +94,38 @@ class ASHA(Scheduler):
         min_budget: float = 1,
         factor: int = 3,
         finish_after: int | None = None,
+        brackets: int = 1,
         max_attempts: int = 2,
         model_min_trials: int = 10,
     ) -> None:
         check_budgets("ASHA", max_budget, min_budget, factor)
         if finish_after is not None:
             check_int_at_least("ASHA", "finish_after", finish_after, 1)
+        top = n_halvings(max_budget, min_budget, factor)
+        check_int_at_least("ASHA", "brackets", brackets, 1)
+        if brackets > top + 1:
+            raise InvalidArgumentError(
+                f"ASHA: brackets must be at most the number of rungs, {top + 1} for "
+                f"max_budget={max_budget!r}, min_budget={min_budget!r}, factor={factor!r}; "
+                f"got brackets={brackets!r}."
+            )
         check_positive("ASHA", "max_attempts", max_attempts, integer=True)
         check_positive("ASHA", "model_min_trials", model_min_trials, integer=True)
         self.max_budget = max_budget
         self.min_budget = min_budget
         self.factor = factor
         self.finish_after = finish_after
+        self.brackets = brackets
         self.max_attempts = max_attempts
         self.model_min_trials = model_min_trials
-        top = n_halvings(max_budget, min_budget, factor)
         self.budgets = tuple(
             rung_budget(max_budget, min_budget, factor, top - k) for k in range(top + 1)
         )
+        #: Hyperband's starting sizes, the share of new configurations each bracket gets.
+        self.shares = tuple(
+            b.n_configs[0]
+            for b in hyperband_brackets(max_budget, min_budget=min_budget, factor=factor)
+        )[:brackets]
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -102,12 +134,16 @@ class ASHA(Scheduler):
             "min_budget": self.min_budget,
             "factor": self.factor,
             "finish_after": self.finish_after,
+            "brackets": self.brackets,
             "max_attempts": self.max_attempts,
             "model_min_trials": self.model_min_trials,
         }
 
-    def _attrs(self, rung: int) -> dict[str, Any]:
-        return {"bracket": "asha", "rung": rung, "max_rung": len(self.budgets) - 1}
+    def _attrs(self, rung: int, start: int = 0) -> dict[str, Any]:
+        attrs = {"bracket": "asha", "rung": rung, "max_rung": len(self.budgets) - 1}
+        if self.brackets > 1:
+            attrs["start_rung"] = start
+        return attrs
 
     def enqueued(self) -> Assignment:
         """A queued configuration joins rung 0, and is promoted as any other."""
@@ -124,15 +160,33 @@ class ASHA(Scheduler):
     def assign(self, trials: Sequence[Trial], *, objective: Objective) -> Assignment:
         book = SlotBook(trials, max_attempts=self.max_attempts)
         mine = [t for t in trials if t.attrs.get("bracket") == "asha"]
+        # Each bracket's rungs hold its own trials; the deepest promotion comes first.
+        members: dict[tuple[int, int], list[Trial]] = {}
+        for t in mine:
+            key = (t.attrs.get("start_rung", 0), t.attrs.get("rung"))
+            members.setdefault(key, []).append(t)  # type: ignore[arg-type]
         for rung in range(len(self.budgets) - 2, -1, -1):
-            done = ranked_values([t for t in mine if t.attrs.get("rung") == rung], objective)
-            for t in done[: self.promotable(len(done), rung)]:
-                slot = promotion_slot(t.number)
-                if book.is_open(slot):
-                    return Assignment(
-                        self.budgets[rung + 1], t.number, slot, self._attrs(rung + 1)
-                    )
-        return Assignment(self.budgets[0], attrs=self._attrs(0))
+            for start in range(min(rung, self.brackets - 1) + 1):
+                done = ranked_values(members.get((start, rung), []), objective)
+                for t in done[: self.promotable(len(done), rung)]:
+                    slot = promotion_slot(t.number)
+                    if book.is_open(slot):
+                        attrs = self._attrs(rung + 1, start)
+                        return Assignment(self.budgets[rung + 1], t.number, slot, attrs)
+        start = self._next_start(mine)
+        return Assignment(self.budgets[start], attrs=self._attrs(start, start))
+
+    def _next_start(self, mine: Sequence[Trial]) -> int:
+        """The bracket furthest behind its share of the new configurations (the lowest
+        on a tie); trials that failed count, so a failing bracket does not take over."""
+        if self.brackets == 1:
+            return 0
+        started = [0] * self.brackets
+        for t in mine:
+            start = t.attrs.get("start_rung", 0)
+            if t.parent is None and t.attrs.get("rung") == start and start < self.brackets:
+                started[start] += 1
+        return min(range(self.brackets), key=lambda b: (started[b] / self.shares[b], b))
 
     def oracle_history(self, history: Sequence[Trial], *, objective: Objective) -> Sequence[Trial]:
         return model_history(
