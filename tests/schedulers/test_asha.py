@@ -115,6 +115,29 @@ def test_brackets_start_new_configurations_deeper_in_hyperbands_shares(tmp_path:
     assert all("start_rung" not in t.attrs for t in one)
 
 
+def test_brackets_resume_from_the_stored_trials(tmp_path: Path) -> None:
+    # Two sessions on one SQLite study make the decisions one session makes: the shares and
+    # the brackets' rungs are read from the trials, nothing is kept in between.
+    url = f"sqlite:///{tmp_path}/study.db"
+    for n in (35, 90):
+        tuner = Tuner(
+            "accuracy",
+            scheduler=ASHA(27, brackets=3),
+            oracle=RandomSearch(),
+            storage=url,
+            study="s",
+            seed=0,
+            artifacts=tmp_path / "a",
+        )
+        tuner.search(curve_objective, max_trials=n, progress=False)
+    resumed = tuner.trials
+    once = search_curves(ASHA(27, brackets=3), tmp_path / "once", 90)
+    assert [(t.values, t.budget, t.parent, t.attrs) for t in resumed] == [
+        (t.values, t.budget, t.parent, t.attrs) for t in once
+    ]
+    check_asha_paths(resumed, lambda n, _: n // 3)
+
+
 def test_brackets_settings_and_bad_values() -> None:
     assert ASHA(27).settings()["brackets"] == 1
     assert ASHA(27, brackets=3).shares == (27, 12, 6)
