@@ -173,13 +173,14 @@ def main() -> None:
     if uneven:
         print(f"(methods with other seeds: {uneven})")
     points = [c for c in CHECKPOINTS if c <= budget]
-    header = f"{'method':16s}" + "".join(f"{c:>8d}" for c in points) + "   test@end  seconds"
+    w = max(16, *map(len, methods))  # the method column's width
+    header = f"{'method':{w}s}" + "".join(f"{c:>8d}" for c in points) + "   test@end  seconds"
     print("\nbest validation accuracy (mean over seeds) after E epochs")
     print(header)
     for m in methods:
         secs = np.mean([r["seconds"] for r in runs[m]])
         row = "".join(f"{mean_val[m][c - 1]:8.4f}" for c in points)
-        print(f"{m:16s}{row}   {mean_test[m][-1]:8.4f}  {secs:7.0f}")
+        print(f"{m:{w}s}{row}   {mean_test[m][-1]:8.4f}  {secs:7.0f}")
 
     peers = [m for m in PEERS if m in methods]
     ours = [m for m in OURS if m in methods]
@@ -190,7 +191,7 @@ def main() -> None:
     for m in ours:
         got = first_reach(mean_val[m], target)
         ratio = "never" if got is None or needed is None else f"{got / needed:.2f}"
-        print(f"  {m:16s} reaches it after {got} epochs: ratio {ratio} (target <= 0.33)")
+        print(f"  {m:{w}s} reaches it after {got} epochs: ratio {ratio} (target <= 0.33)")
     if args.bootstrap:
         if uneven:
             raise SystemExit("--bootstrap needs every method on the same seeds (pass --seeds)")
@@ -205,7 +206,7 @@ def main() -> None:
             )
             share = float(np.mean(boot[m] <= 1 / 3))
             print(
-                f"  {m:16s} median {mid}, 90% interval {lo} to {hi}; "
+                f"  {m:{w}s} median {mid}, 90% interval {lo} to {hi}; "
                 f"<= 1/3 in {share:.0%} of resamples"
             )
     if args.plot:
