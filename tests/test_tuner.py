@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tunesmith import Tuner
+from tunesmith import SQLStorage, Tuner
 from tunesmith.exceptions import InvalidArgumentError, InvalidSpaceError, TooManyFailedTrials
 from tunesmith.oracles import RandomSearch
 from tunesmith.space import Float, Int
@@ -199,6 +199,12 @@ def test_a_resumed_study_keeps_its_scheduler_and_refuses_another(tmp_path) -> No
         Tuner("loss", storage=url, study="s", scheduler=Hyperband(27))
     with pytest.raises(InvalidArgumentError, match=r"got scheduler=ASHA\(max_budget=9, "):
         Tuner("loss", storage=url, study="s", scheduler=ASHA(9))
+    # A study stored before a setting existed ran with its default: only that resumes it.
+    old = {k: v for k, v in ASHA(9).settings().items() if k != "brackets"}
+    SQLStorage(url).create_study("old", Objective("loss"), settings={"seed": 0, "scheduler": old})
+    assert Tuner("loss", storage=url, study="old", scheduler=ASHA(9)).scheduler.brackets == 1
+    with pytest.raises(InvalidArgumentError, match=r"got scheduler=ASHA\(.*brackets=2"):
+        Tuner("loss", storage=url, study="old", scheduler=ASHA(9, brackets=2))
     # A study made without a scheduler (FIFO) may be run by workers with one.
     Tuner("loss", storage=url, study="plain", seed=0)
     assert isinstance(Tuner("loss", storage=url, study="plain").scheduler, FIFO)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import secrets
 import tempfile
 import time
@@ -49,12 +50,18 @@ def artifacts_dir(storage: Storage, study: str, artifacts: str | Path | None = N
 def _check_same_scheduler(study: str, stored: Mapping[str, Any], scheduler: Scheduler) -> None:
     """A scheduled study resumes under the scheduler it was created with: other budgets or
     brackets would not match the rungs its trials already ran. (A study created without
-    one, FIFO, may be run under any: its trials have no rungs to contradict.)"""
+    one, FIFO, may be run under any: its trials have no rungs to contradict.) A setting
+    the stored record lacks (the study predates it) was the argument's default then."""
     if stored.get("scheduler", "FIFO") == "FIFO":
         return
     given = scheduler.settings()
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(type(scheduler)).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
     same = stored.get("scheduler", "FIFO") == given["scheduler"] and all(
-        stored[k] == given[k] for k in stored.keys() & given.keys()
+        stored[k] == v if k in stored else defaults.get(k, v) == v for k, v in given.items()
     )
     if not same:
         args = ", ".join(f"{k}={v!r}" for k, v in stored.items() if k != "scheduler")
