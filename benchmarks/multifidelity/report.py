@@ -39,6 +39,10 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
     return int(hit[0]) + 1 if len(hit) else None
 
 
+def ratio_text(got: int | None, needed: int | None) -> str:
+    return "never" if got is None or needed is None else f"{got / needed:.2f}"
+
+
 def best_peer_final(
     mean: dict[str, np.ndarray], peers: list[str]
 ) -> tuple[str, float, int | None]:
@@ -134,6 +138,15 @@ def main() -> None:
     parser.add_argument(
         "--plot", metavar="FILE", help="also draw the mean curves into FILE (.png)"
     )
+    parser.add_argument(
+        "--shorter",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="B",
+        help="also each ratio had every method been given only B epochs (a run's first B "
+        "epochs do not depend on its budget)",
+    )
     args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
     for path in sorted(Path(args.results).glob("*.json")):
@@ -190,8 +203,18 @@ def main() -> None:
     print(f"\nbest peer: {best_peer}, final {target:.4f}, first reached after {needed} epochs")
     for m in ours:
         got = first_reach(mean_val[m], target)
-        ratio = "never" if got is None or needed is None else f"{got / needed:.2f}"
+        ratio = ratio_text(got, needed)
         print(f"  {m:{w}s} reaches it after {got} epochs: ratio {ratio} (target <= 0.33)")
+    if args.shorter:
+        print("\nratio had every method been given B epochs (the best peer's final at B)")
+        print(f"{'B':>6s}  {'best peer':{w}s}   final  epochs  " + "  ".join(ours))
+        for b in sorted(c for c in args.shorter if 0 < c <= budget):
+            cut = {m: mean_val[m][:b] for m in methods}
+            peer, final, took = best_peer_final(cut, peers)
+            row = "".join(
+                f"  {ratio_text(first_reach(cut[m], final), took):>{len(m)}s}" for m in ours
+            )
+            print(f"{b:6d}  {peer:{w}s}  {final:.4f}  {took!s:>6s}{row}")
     if args.bootstrap:
         if uneven:
             raise SystemExit("--bootstrap needs every method on the same seeds (pass --seeds)")
