@@ -203,7 +203,8 @@ def test_a_resumed_study_keeps_its_scheduler_and_refuses_another(tmp_path) -> No
     old = {k: v for k, v in ASHA(9).settings().items() if k != "brackets"}
     SQLStorage(url).create_study("old", Objective("loss"), settings={"seed": 0, "scheduler": old})
     assert Tuner("loss", storage=url, study="old", scheduler=ASHA(9)).scheduler.brackets == 1
-    with pytest.raises(InvalidArgumentError, match=r"got scheduler=ASHA\(.*brackets=2"):
+    message = r"created with the scheduler ASHA\(max_budget=9, .*brackets=1\); got .*brackets=2"
+    with pytest.raises(InvalidArgumentError, match=message):
         Tuner("loss", storage=url, study="old", scheduler=ASHA(9, brackets=2))
     # A study made without a scheduler (FIFO) may be run by workers with one.
     Tuner("loss", storage=url, study="plain", seed=0)

@@ -141,11 +141,11 @@ def main() -> None:
     parser.add_argument(
         "--shorter",
         type=int,
-        nargs="*",
+        nargs="+",
         default=[],
         metavar="B",
-        help="also each ratio had every method been given only B epochs (a run's first B "
-        "epochs do not depend on its budget)",
+        help="also print the ratios as they would be had every method been given only B "
+        "epochs (a run's first B epochs do not depend on its budget)",
     )
     args = parser.parse_args()
     runs: dict[str, list[dict]] = defaultdict(list)  # type: ignore[type-arg]
@@ -206,9 +206,14 @@ def main() -> None:
         ratio = ratio_text(got, needed)
         print(f"  {m:{w}s} reaches it after {got} epochs: ratio {ratio} (target <= 0.33)")
     if args.shorter:
+        bad = [b for b in args.shorter if not 0 < b <= budget]
+        if bad:
+            raise SystemExit(
+                f"--shorter: each B must lie in 1..{budget} (the runs' budget), got {bad}"
+            )
         print("\nratio had every method been given B epochs (the best peer's final at B)")
         print(f"{'B':>6s}  {'best peer':{w}s}   final  epochs  " + "  ".join(ours))
-        for b in sorted(c for c in args.shorter if 0 < c <= budget):
+        for b in sorted(set(args.shorter)):
             cut = {m: mean_val[m][:b] for m in methods}
             peer, final, took = best_peer_final(cut, peers)
             row = "".join(

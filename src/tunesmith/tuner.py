@@ -64,7 +64,10 @@ def _check_same_scheduler(study: str, stored: Mapping[str, Any], scheduler: Sche
         stored[k] == v if k in stored else defaults.get(k, v) == v for k, v in given.items()
     )
     if not same:
-        args = ", ".join(f"{k}={v!r}" for k, v in stored.items() if k != "scheduler")
+        shown = dict(stored)
+        if stored.get("scheduler") == given["scheduler"]:  # the record's gaps: defaults
+            shown.update((k, defaults[k]) for k in given if k not in stored and k in defaults)
+        args = ", ".join(f"{k}={v!r}" for k, v in shown.items() if k != "scheduler")
         raise InvalidArgumentError(
             f"study {study!r} was created with the scheduler "
             f"{stored.get('scheduler', 'FIFO')}({args}); got "

@@ -11,7 +11,14 @@ from tests.schedulers.curves import (
     first_at,
     search_curves,
 )
-from tunesmith import InMemoryStorage, InvalidArgumentError, Objective, TrialState, Tuner
+from tunesmith import (
+    InMemoryStorage,
+    InvalidArgumentError,
+    Objective,
+    Trial,
+    TrialState,
+    Tuner,
+)
 from tunesmith.oracles import RandomSearch
 from tunesmith.schedulers import ASHA
 
@@ -106,13 +113,35 @@ def test_brackets_start_new_configurations_deeper_in_hyperbands_shares(tmp_path:
     assert starts[:4] == [0, 1, 2, 3]
     # Every bracket reaches the top rung: a slow starter first judged at 9 epochs can win.
     assert {t.attrs["start_rung"] for t in trials if t.budget == 27.0} == {0, 1, 2, 3}
-    # One bracket is ASHA itself, trial for trial.
+    # One bracket is ASHA as it was before brackets, trial for trial (recorded then).
     one = search_curves(ASHA(27, brackets=1), tmp_path / "one", 40)
-    plain = search_curves(ASHA(27), tmp_path / "plain", 40)
-    assert [(t.values, t.budget, t.parent) for t in one] == [
-        (t.values, t.budget, t.parent) for t in plain
-    ]
+    assert [(int(t.budget), t.parent) for t in one] == ASHA_27_BEFORE_BRACKETS
     assert all("start_rung" not in t.attrs for t in one)
+
+
+#: ``search_curves(ASHA(27), ..., 40)``'s (budget, parent), recorded before ``brackets`` was.
+ASHA_27_BEFORE_BRACKETS = [
+    (1, None), (1, None), (1, None), (3, 1), (1, None), (1, None), (3, 5), (1, None),
+    (3, 7), (9, 6), (1, None), (3, 10), (1, None), (1, None), (3, 13), (1, None), (3, 15),
+    (9, 14), (1, None), (1, None), (3, 19), (1, None), (1, None), (1, None), (3, 23),
+    (1, None), (1, None), (3, 26), (9, 27), (27, 17), (1, None), (1, None), (3, 31),
+    (1, None), (1, None), (1, None), (3, 35), (1, None), (3, 37), (9, 38),
+]  # fmt: skip
+
+
+def test_brackets_count_a_failed_configuration_and_its_retry_once() -> None:
+    asha = ASHA(27, brackets=2)  # shares 27 : 12
+
+    def trial(number: int, start: int, state: TrialState, **attrs: object) -> Trial:
+        attrs = {**asha.assign([], objective=Objective("accuracy")).attrs, **attrs}
+        attrs.update(rung=start, start_rung=start)
+        return Trial(number, state, {"x": number / 10}, budget=3.0**start, attrs=attrs)
+
+    # Three started at rung 0, one at rung 1 that failed and is queued again.
+    trials = [trial(n, 0, TrialState.RUNNING) for n in range(3)]
+    trials += [trial(3, 1, TrialState.FAILED), trial(4, 1, TrialState.WAITING, retry_of=3)]
+    # 3/27 against 1/12: bracket 1 is furthest behind (counting the retry: 2/12, bracket 0).
+    assert asha.assign(trials, objective=Objective("accuracy")).attrs["start_rung"] == 1
 
 
 def test_brackets_resume_from_the_stored_trials(tmp_path: Path) -> None:

@@ -69,3 +69,12 @@ def test_three_workers_run_asha_without_double_promotions(
     assert all(set(t.values) == {"x"} for t in trials)
     starts = [t.values["x"] for t in trials if t.parent is None]
     assert len(set(starts)) == len(starts)
+    if "brackets" in args:  # every bracket started some; promotions stay in theirs
+        by = {t.number: t for t in trials}
+        assert {t.attrs["start_rung"] for t in trials if t.parent is None} == {0, 1, 2}
+        assert all(
+            t.attrs["start_rung"] == by[t.parent].attrs["start_rung"]
+            for t in trials
+            if t.parent is not None
+        )
+        assert any(t.parent is not None and t.attrs["start_rung"] == 1 for t in trials)

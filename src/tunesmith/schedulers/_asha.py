@@ -30,8 +30,9 @@ class ASHA(Scheduler):
     worker asks for work, ASHA looks from the top rung down for a trial among the best
     ``1/factor`` of the finished trials of its rung that was not promoted yet, and promotes
     it (a new trial with that ``parent`` resumes from its checkpoint); if there is none, a
-    new configuration starts at rung 0. Nobody waits for a rung to fill, so it suits many
-    workers; a few promotions are made on less evidence than synchronous halving would use.
+    new configuration starts at rung 0 (with ``brackets``, at a bracket's first rung).
+    Nobody waits for a rung to fill, so it suits many workers; a few promotions are made on
+    less evidence than synchronous halving would use.
 
     The oracle learns as under :class:`~tunesmith.schedulers.Hyperband`: from the largest
     budget with ``model_min_trials`` results, and with a Bayesian oracle from every result
@@ -52,7 +53,8 @@ class ASHA(Scheduler):
 
     With ``brackets=k`` it is asynchronous Hyperband (Li et al., 2020, section 3): a new
     configuration starts at one of the ``k`` lowest rungs, so some are first judged after
-    ``factor`` or ``factor**2`` times the smallest budget, where a slow starter that ends
+    ``factor`` or more times the smallest budget (or not at all: the bracket at the top
+    rung only trains to ``max_budget``), where a slow starter that ends
     well (a deeper network, a smaller learning rate) is no longer beaten by the fast
     starters of rung 0. Each starting rung is a bracket of its own, promoting within
     itself; new configurations go to the bracket furthest behind its share, which is the
@@ -110,7 +112,8 @@ class ASHA(Scheduler):
             raise InvalidArgumentError(
                 f"ASHA: brackets must be at most the number of rungs, {top + 1} for "
                 f"max_budget={max_budget!r}, min_budget={min_budget!r}, factor={factor!r}; "
-                f"got brackets={brackets!r}."
+                f"got brackets={brackets!r}. Pass brackets <= {top + 1}, or a smaller "
+                "min_budget for more rungs."
             )
         check_positive("ASHA", "max_attempts", max_attempts, integer=True)
         check_positive("ASHA", "model_min_trials", model_min_trials, integer=True)
@@ -181,13 +184,16 @@ class ASHA(Scheduler):
 
     def _next_start(self, mine: Sequence[Trial]) -> int:
         """The bracket furthest behind its share of the new configurations (the lowest
-        on a tie); trials that failed count, so a failing bracket does not take over."""
+        on a tie). Queued configurations count for bracket 0, where they start; one that
+        failed counts once (its retry, ``retry_of``, is the same configuration), so a
+        failing bracket does not take over."""
         if self.brackets == 1:
             return 0
         started = [0] * self.brackets
         for t in mine:
             start = t.attrs.get("start_rung", 0)
-            if t.parent is None and t.attrs.get("rung") == start and start < self.brackets:
+            new = t.parent is None and "retry_of" not in t.attrs
+            if new and t.attrs.get("rung") == start and start < self.brackets:
                 started[start] += 1
         return min(range(self.brackets), key=lambda b: (started[b] / self.shares[b], b))
 

@@ -88,7 +88,12 @@ class Scheduler(abc.ABC):
         return history
 
     def settings(self) -> dict[str, Any]:
-        """The scheduler's name and arguments, stored with the study for the record."""
+        """The scheduler's name and arguments, stored with the study for the record.
+
+        Each argument is stored as given, under its parameter's name (``None`` stays
+        None): ``from_settings`` rebuilds the scheduler from them, and a resumed study whose
+        record predates an argument is checked against that argument's default.
+        """
         return {"scheduler": type(self).__name__}
 
     def __repr__(self) -> str:

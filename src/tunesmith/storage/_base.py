@@ -194,8 +194,9 @@ class Storage(abc.ABC):
         or whose worker is in ``dead_workers``; returns their numbers.
 
         In the same transaction each failed trial that has been retried fewer than
-        ``max_retries`` times is queued again: a WAITING trial with the same values, whose
-        ``parent`` is the failed one and whose attrs hold ``retry_of`` and ``retries``.
+        ``max_retries`` times is queued again: a WAITING trial with the failed one's values,
+        budget and ``parent``, whose attrs add ``retry_of`` (the failed trial) and
+        ``retries``.
         """
 
     # -- queries written once ---------------------------------------------------------------
