@@ -39,31 +39,24 @@ def first_reach(curve: np.ndarray, target: float) -> int | None:
     return int(hit[0]) + 1 if len(hit) else None
 
 
-def ratio_text(got: int | None, needed: int | None) -> str:
-    return "never" if got is None or needed is None else f"{got / needed:.2f}"
-
-
-def best_peer_final(
-    mean: dict[str, np.ndarray], peers: list[str]
-) -> tuple[str, float, int | None]:
-    """The peer with the best final mean accuracy, that accuracy, and the epochs it first
-    reached it after."""
+def reach(
+    mean: dict[str, np.ndarray], ours: list[str], peers: list[str]
+) -> tuple[str, float, int | None, dict[str, int | None]]:
+    """The peer with the best final mean accuracy, that accuracy, the epochs the peer first
+    reached it after, and the epochs each of ``ours`` first reached it after (None: never)."""
     best_peer = max(peers, key=lambda m: mean[m][-1])
     target = float(mean[best_peer][-1])
-    return best_peer, target, first_reach(mean[best_peer], target)
+    got = {m: first_reach(mean[m], target) for m in ours}
+    return best_peer, target, first_reach(mean[best_peer], target), got
 
 
-def ratios(curves: dict[str, np.ndarray], ours: list[str], peers: list[str]) -> dict[str, float]:
-    """Each of ``ours``' epochs to the best peer's final mean accuracy, over the epochs the
-    peer first reached it (inf: never). ``curves`` holds each method's per-seed incumbent
-    curves (seeds by epochs)."""
-    mean = {m: c.mean(axis=0) for m, c in curves.items()}
-    _, target, needed = best_peer_final(mean, peers)
-    out = {}
-    for m in ours:
-        got = first_reach(mean[m], target)
-        out[m] = np.inf if got is None or needed is None else got / needed
-    return out
+def ratio(got: int | None, needed: int | None) -> float:
+    """Our epochs over the best peer's (inf: never)."""
+    return np.inf if got is None or needed is None else got / needed
+
+
+def ratio_text(r: float) -> str:
+    return f"{r:.2f}" if np.isfinite(r) else "never"
 
 
 def bootstrap_ratios(
@@ -76,8 +69,11 @@ def bootstrap_ratios(
     out: dict[str, list[float]] = {m: [] for m in ours}
     for _ in range(n):
         pick = rng.integers(n_seeds, size=n_seeds)
-        for m, r in ratios({k: c[pick] for k, c in curves.items()}, ours, peers).items():
-            out[m].append(r)
+        _, _, needed, got = reach(
+            {k: c[pick].mean(axis=0) for k, c in curves.items()}, ours, peers
+        )
+        for m in ours:
+            out[m].append(ratio(got[m], needed))
     return {m: np.array(v) for m, v in out.items()}
 
 
@@ -199,12 +195,11 @@ def main() -> None:
     ours = [m for m in OURS if m in methods]
     if not peers or not ours:
         return
-    best_peer, target, needed = best_peer_final(mean_val, peers)
+    best_peer, target, needed, got = reach(mean_val, ours, peers)
     print(f"\nbest peer: {best_peer}, final {target:.4f}, first reached after {needed} epochs")
     for m in ours:
-        got = first_reach(mean_val[m], target)
-        ratio = ratio_text(got, needed)
-        print(f"  {m:{w}s} reaches it after {got} epochs: ratio {ratio} (target <= 0.33)")
+        r = ratio_text(ratio(got[m], needed))
+        print(f"  {m:{w}s} reaches it after {got[m]} epochs: ratio {r} (target <= 0.33)")
     if args.shorter:
         bad = [b for b in args.shorter if not 0 < b <= budget]
         if bad:
@@ -214,11 +209,8 @@ def main() -> None:
         print("\nratio had every method been given B epochs (the best peer's final at B)")
         print(f"{'B':>6s}  {'best peer':{w}s}   final  epochs  " + "  ".join(ours))
         for b in sorted(set(args.shorter)):
-            cut = {m: mean_val[m][:b] for m in methods}
-            peer, final, took = best_peer_final(cut, peers)
-            row = "".join(
-                f"  {ratio_text(first_reach(cut[m], final), took):>{len(m)}s}" for m in ours
-            )
+            peer, final, took, at = reach({m: mean_val[m][:b] for m in methods}, ours, peers)
+            row = "".join(f"  {ratio_text(ratio(at[m], took)):>{len(m)}s}" for m in ours)
             print(f"{b:6d}  {peer:{w}s}  {final:.4f}  {took!s:>6s}{row}")
     if args.bootstrap:
         if uneven:
@@ -229,8 +221,7 @@ def main() -> None:
             # Nearest-rank percentiles: a resample that never reaches the target (inf)
             # stays "never" instead of turning the interpolation into NaN.
             lo, mid, hi = (
-                f"{q:.2f}" if np.isfinite(q) else "never"
-                for q in np.percentile(boot[m], [5, 50, 95], method="nearest")
+                ratio_text(q) for q in np.percentile(boot[m], [5, 50, 95], method="nearest")
             )
             share = float(np.mean(boot[m] <= 1 / 3))
             print(

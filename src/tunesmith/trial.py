@@ -177,6 +177,11 @@ class Trial:
         return out
 
 
+#: Set in the attrs of the trial a storage queues again after its worker died: the number
+#: of the failed trial it repeats (same values, budget and parent; see
+#: ``Storage.fail_stale_trials``).
+RETRY_OF_ATTR = "retry_of"
+
 #: Set (True) in the attrs of a trial that a scheduler hands its oracle with a score in
 #: place of the objective's value (EagerASHA's ladder history): the scores rank the
 #: configurations, but a new configuration cannot beat the best on arrival, so their order

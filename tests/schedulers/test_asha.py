@@ -133,8 +133,7 @@ def test_brackets_count_a_failed_configuration_and_its_retry_once() -> None:
     asha = ASHA(27, brackets=2)  # shares 27 : 12
 
     def trial(number: int, start: int, state: TrialState, **attrs: object) -> Trial:
-        attrs = {**asha.assign([], objective=Objective("accuracy")).attrs, **attrs}
-        attrs.update(rung=start, start_rung=start)
+        attrs = {"bracket": "asha", "rung": start, "start_rung": start, **attrs}
         return Trial(number, state, {"x": number / 10}, budget=3.0**start, attrs=attrs)
 
     # Three started at rung 0, one at rung 1 that failed and is queued again.

@@ -28,7 +28,7 @@ from tunesmith.schedulers import Assignment, Scheduler
 from tunesmith.space import Value
 from tunesmith.storage import Storage
 from tunesmith.study import Study
-from tunesmith.trial import Trial, TrialState, utcnow
+from tunesmith.trial import RETRY_OF_ATTR, Trial, TrialState, utcnow
 
 ObjectiveFn = Callable[[RunningTrial], Any]
 
@@ -214,7 +214,7 @@ class TrialRunner:
 
     def _create(self, study: Study, trials: list[Trial], limit: int | None) -> Trial:
         if limit is not None:
-            limit += sum(1 for t in trials if "retry_of" in t.attrs)
+            limit += sum(1 for t in trials if RETRY_OF_ATTR in t.attrs)
             if len(trials) >= limit:
                 raise TrialLimitReached(f"study {self.study!r} holds its {limit} trials")
         while True:

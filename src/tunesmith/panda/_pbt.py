@@ -33,7 +33,7 @@ import numpy as np
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.execution._changes import CHANGEABLE_ATTR, fork_trial, values_at
 from tunesmith.space import Choice, SearchSpace, Value
-from tunesmith.trial import Objective, Trial, TrialState
+from tunesmith.trial import RETRY_OF_ATTR, Objective, Trial, TrialState
 
 if TYPE_CHECKING:
     from tunesmith.execution import ObjectiveFn
@@ -166,7 +166,7 @@ class PopulationBasedTraining:
         for generation in range(self.generations):
             self.plan(tuner, generation)
             n = storage.count_trials(study) - sum(
-                1 for t in storage.list_trials(study) if "retry_of" in t.attrs
+                1 for t in storage.list_trials(study) if RETRY_OF_ATTR in t.attrs
             )
             tuner.search(fn, max_trials=n, workers=workers, progress=False, **options)
         return tuner.best_trial

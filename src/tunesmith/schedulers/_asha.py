@@ -17,6 +17,7 @@ from tunesmith.schedulers._hyperband import (
 )
 from tunesmith.schedulers._ladder import ladder_history
 from tunesmith.schedulers._slots import SlotBook, promotion_slot, ranked_values
+from tunesmith.trial import RETRY_OF_ATTR
 
 if TYPE_CHECKING:
     from tunesmith.trial import Objective, Trial
@@ -192,7 +193,7 @@ class ASHA(Scheduler):
         started = [0] * self.brackets
         for t in mine:
             start = t.attrs.get("start_rung", 0)
-            new = t.parent is None and "retry_of" not in t.attrs
+            new = t.parent is None and RETRY_OF_ATTR not in t.attrs
             if new and t.attrs.get("rung") == start and start < self.brackets:
                 started[start] += 1
         return min(range(self.brackets), key=lambda b: (started[b] / self.shares[b], b))

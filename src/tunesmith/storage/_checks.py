@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from tunesmith.exceptions import InvalidArgumentError, SlotTakenError, StorageError
-from tunesmith.trial import Report, Trial, TrialState
+from tunesmith.trial import RETRY_OF_ATTR, Report, Trial, TrialState
 
 
 def check_study_name(name: object) -> None:
@@ -144,7 +144,7 @@ def retry_attrs(trial: Trial, max_retries: int) -> dict[str, Any] | None:
     done = int(trial.attrs.get("retries", 0))
     if done >= max_retries:
         return None
-    return {"retry_of": trial.number, "retries": done + 1}
+    return {RETRY_OF_ATTR: trial.number, "retries": done + 1}
 
 
 def config_hash(values: Mapping[str, Any]) -> str:

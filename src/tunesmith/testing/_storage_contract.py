@@ -29,7 +29,7 @@ from tunesmith.exceptions import (
 )
 from tunesmith.space import Choice, Float, Int, SearchSpace
 from tunesmith.storage import Storage
-from tunesmith.trial import Objective, TrialState
+from tunesmith.trial import RETRY_OF_ATTR, Objective, TrialState
 
 
 class StorageContract:
@@ -310,7 +310,7 @@ class StorageContract:
         assert len(retry) == 1
         r = retry[0]
         assert dict(r.values) == {"lr": 0.01} and r.parent is None and r.budget == 9.0
-        assert dict(r.attrs) == {"retry_of": t.number, "retries": 1}
+        assert dict(r.attrs) == {RETRY_OF_ATTR: t.number, "retries": 1}
         claimed = storage.claim_trial(study, "gone")
         assert claimed.number == r.number
         assert storage.fail_stale_trials(

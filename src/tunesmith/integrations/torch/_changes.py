@@ -17,6 +17,7 @@ from torch import nn
 
 from tunesmith.execution._changes import FORK_ATTR
 from tunesmith.integrations.torch._checkpoint import Checkpoint
+from tunesmith.trial import RETRY_OF_ATTR
 
 if TYPE_CHECKING:
     from tunesmith.execution import RunningTrial
@@ -121,7 +122,7 @@ def origin(trial: RunningTrial, record: Trial) -> Origin | None:
     - a scheduler's promotion (a ``parent``, no fork): the parent's latest checkpoint.
     """
     root = trial.directory.parent
-    retry = record.attrs.get("retry_of")
+    retry = record.attrs.get(RETRY_OF_ATTR)
     if retry is not None:
         folder = root / f"trial-{retry}"
         if Checkpoint(folder).latest() is not None:
