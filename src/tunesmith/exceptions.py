@@ -9,6 +9,7 @@ can catch either::
     ├── ChangeRefusedError (ValueError)         a mid-run change the trial cannot take
     ├── SearchSpaceExhausted                    the oracle has no configuration left to try
     ├── TooManyFailedTrials (RuntimeError)      the objective keeps failing: the search stops
+    ├── SchedulerWaiting (RuntimeError)         the scheduler waits on trials asked, not told
     ├── MissingDependencyError (ImportError)    an optional extra is not installed
     └── StorageError
         ├── StudyNotFoundError (LookupError)

@@ -91,7 +91,8 @@ class Tuner:
         scheduler: Decides budgets, promotions and early stops
             (:class:`~tunesmith.schedulers.Hyperband`, ``ASHA``, ``MedianStopping``); default
             :class:`~tunesmith.schedulers.FIFO`, which lets every trial run, or for a
-            resumed study the scheduler it was created with (another one is refused).
+            resumed study the scheduler it was created with (another one is refused,
+            unless the study was created without one).
         storage: A URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
             None to keep the study in memory.
         study: The study's name; ``"default"`` if None.
@@ -227,7 +228,8 @@ class Tuner:
                 (cloudpickle): a function of a script or module, or a lambda, all work.
             max_trials: Trials the study should hold, of any state (a resumed study counts
                 the trials it already has; a retry of a trial whose worker died does not
-                count). None runs until ``timeout`` or until the oracle is exhausted.
+                count). None runs until ``timeout``, until the oracle is exhausted, or until the
+                scheduler's schedule is done.
             timeout: Seconds after which no new trial starts.
             workers: Trials run at once, each worker in its own process, all sharing the
                 study through the storage (which must then be a URL: SQLite or

@@ -126,8 +126,8 @@ class BayesianOptimization(Oracle):
     are running count as observed at the average of the finished ones (a constant liar),
     so parallel workers spread out. Beyond ``max_model_trials`` finished trials the model
     is fitted to the best half of them and an even spread of the rest, and the
-    hyperparameters are refitted only as the history grows by a fifth, which bounds the
-    cost of a suggestion.
+    hyperparameters are refitted only as the history grows by a fifth (by half past
+    ``refit_below`` trials), which bounds the cost of a suggestion.
 
     Args:
         n_initial: Trials before the model is used; by default the number of varying

@@ -223,8 +223,8 @@ class Hyperband(_Brackets):
         min_budget: The smallest budget of a rung.
         factor: Keep ``1/factor`` of each rung, and multiply budgets by ``factor``.
         iterations: How many times to run the whole set of brackets.
-        max_attempts: Times a slot runs again after its trial failed (a worker died) before
-            it counts as done without a value.
+        max_attempts: Failed attempts (a worker died) after which a slot counts as done
+            without a value; the default 2 runs a failed slot once more.
         model_min_trials: Fewest results at one budget before the oracle learns from them.
 
     Example:

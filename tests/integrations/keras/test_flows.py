@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import keras
 import pytest
 from keras import layers
@@ -12,16 +10,6 @@ import tunesmith.keras as kt
 from tunesmith import TrialState
 
 from .conftest import Arrays
-
-
-def has_engine_piece(module: str, name: str) -> bool:
-    try:
-        return hasattr(importlib.import_module(module), name)
-    except ImportError:
-        return False
-
-
-HAS_HYPERBAND = has_engine_piece("tunesmith.schedulers", "Hyperband")
 
 
 def build_model(hp):
@@ -226,7 +214,6 @@ def test_run_trial_override_and_objective_object(tmp_path) -> None:
     assert best.trial_id == f"{best.record.number:02d}"
 
 
-@pytest.mark.skipif(not HAS_HYPERBAND, reason="this build has no tunesmith.schedulers.Hyperband")
 def test_hyperband_promotes_with_weights_and_optimizer_state(digits: Arrays, tmp_path) -> None:
     x_train, y_train, x_val, y_val = digits
     tuner = kt.Hyperband(
@@ -280,7 +267,6 @@ class InterruptAt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
-@pytest.mark.skipif(not HAS_HYPERBAND, reason="this build has no tunesmith.schedulers.Hyperband")
 def test_hyperband_rerun_resumes_mid_bracket(digits: Arrays, tmp_path) -> None:
     x_train, y_train, x_val, y_val = digits
 
@@ -308,13 +294,6 @@ def test_hyperband_rerun_resumes_mid_bracket(digits: Arrays, tmp_path) -> None:
     done = [t for t in after if t.state is TrialState.COMPLETED]
     # the whole schedule ran: 3 configurations at 1 epoch, 1 promoted to 3, 2 new at 3
     assert sorted(t.budget for t in done) == [1, 1, 1, 3, 3, 3]
-
-
-@pytest.mark.skipif(HAS_HYPERBAND, reason="this build has tunesmith.schedulers.Hyperband")
-def test_hyperband_without_the_scheduler_says_what_is_missing(tmp_path) -> None:
-    with pytest.raises(ImportError, match=r"needs tunesmith\.schedulers\.Hyperband"):
-        kt.Hyperband(build_model, objective="val_accuracy", max_epochs=3, directory=tmp_path)
-    assert not (tmp_path / "untitled_project").exists()
 
 
 class MyTuner(kt.Tuner):

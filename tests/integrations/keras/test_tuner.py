@@ -12,10 +12,9 @@ import pytest
 
 import tunesmith.keras as kt
 from tunesmith import TrialState
-from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
+from tunesmith.exceptions import InvalidArgumentError
 
 from .conftest import Arrays
-from .test_flows import has_engine_piece
 
 
 def small_model(hp, loss="sparse_categorical_crossentropy"):
@@ -174,10 +173,6 @@ def test_hypermodel_fit_returning_none_is_explained(digits: Arrays, tmp_path: Pa
         tuner.search(x_train, y_train, epochs=1, validation_data=(x_val, y_val), verbose=0)
 
 
-@pytest.mark.skipif(
-    not has_engine_piece("tunesmith.oracles", "BayesianOptimization"),
-    reason="this build has no tunesmith.oracles.BayesianOptimization",
-)
 def test_bayesian_optimization_runs(digits: Arrays, tmp_path: Path) -> None:
     x_train, y_train, x_val, y_val = digits
     tuner = kt.BayesianOptimization(
@@ -190,18 +185,6 @@ def test_bayesian_optimization_runs(digits: Arrays, tmp_path: Path) -> None:
     tuner.search(x_train, y_train, epochs=1, validation_data=(x_val, y_val), verbose=0)
     assert [t.state for t in tuner.engine.trials] == [TrialState.COMPLETED] * 3
     assert tuner.engine.study.settings["oracle"]["oracle"] == "BayesianOptimization"
-
-
-@pytest.mark.skipif(
-    has_engine_piece("tunesmith.oracles", "BayesianOptimization"),
-    reason="this build has tunesmith.oracles.BayesianOptimization",
-)
-def test_bayesian_optimization_without_the_oracle_says_what_is_missing(tmp_path: Path) -> None:
-    with pytest.raises(
-        MissingDependencyError, match=r"needs tunesmith\.oracles\.BayesianOptimization"
-    ):
-        kt.BayesianOptimization(small_model, objective="val_accuracy", directory=tmp_path)
-    assert not (tmp_path / "untitled_project").exists()
 
 
 def test_bayesian_optimization_refuses_keras_tuners_gp_knobs(tmp_path: Path) -> None:

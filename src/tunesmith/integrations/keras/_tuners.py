@@ -63,7 +63,7 @@ class BayesianOptimization(_FixedEngine):
         **kwargs: :class:`Tuner`'s arguments; ``max_trials`` defaults to 10.
 
     Raises:
-        MissingDependencyError: this build of tunesmith has no BayesianOptimization oracle.
+        InvalidArgumentError: ``alpha`` or ``beta`` differs from keras_tuner's default.
     """
 
     def __init__(
@@ -101,7 +101,7 @@ class Hyperband(_FixedEngine):
         **kwargs: :class:`Tuner`'s arguments (no ``max_trials``: the brackets set it).
 
     Raises:
-        MissingDependencyError: this build of tunesmith has no Hyperband scheduler.
+        InvalidArgumentError: ``max_trials`` is given.
     """
 
     default_max_trials = None

@@ -12,11 +12,11 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
-from tunesmith.oracles import GridSearch, Oracle, RandomSearch
+from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.oracles import BayesianOptimization, GridSearch, Oracle, RandomSearch
+from tunesmith.schedulers import Hyperband
 from tunesmith.space import HyperParameters
 
 __all__ = [
@@ -25,23 +25,7 @@ __all__ = [
     "HyperbandOracle",
     "OracleSpec",
     "RandomSearchOracle",
-    "engine_piece",
 ]
-
-
-def engine_piece(module: str, name: str, where: str) -> Any:
-    """A class of tunesmith's engine that this build may lack, imported when needed.
-
-    Raises:
-        MissingDependencyError: the module or the class is not in this build.
-    """
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as e:
-        raise MissingDependencyError(
-            f"{where} needs {module}.{name}, which this build of tunesmith lacks. Use "
-            "kt.RandomSearch or kt.GridSearch meanwhile, or install a tunesmith that has it."
-        ) from e
 
 
 class OracleSpec:
@@ -140,8 +124,7 @@ class BayesianOptimizationOracle(OracleSpec):
         self.num_initial_points = num_initial_points
 
     def engine_parts(self) -> tuple[Oracle, Any]:
-        cls = engine_piece("tunesmith.oracles", "BayesianOptimization", "BayesianOptimization")
-        return cls(n_initial=self.num_initial_points), None
+        return BayesianOptimization(n_initial=self.num_initial_points), None
 
 
 class HyperbandOracle(OracleSpec):
@@ -175,8 +158,7 @@ class HyperbandOracle(OracleSpec):
         self.hyperband_iterations = hyperband_iterations
 
     def engine_parts(self) -> tuple[Oracle, Any]:
-        cls = engine_piece("tunesmith.schedulers", "Hyperband", "Hyperband")
-        scheduler = cls(
+        scheduler = Hyperband(
             self.max_epochs, min_budget=1, factor=self.factor, iterations=self.hyperband_iterations
         )
         return RandomSearch(), scheduler
