@@ -159,15 +159,15 @@ class Tuner:
         self.study_name = study or "default"
         self.max_consecutive_failures = max_consecutive_failures
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
-        self.study = self._open_study(declared, seed)
-        stored = self.study.settings.get("scheduler", {})
+        settings = self._open_study(declared, seed).settings
+        stored = settings.get("scheduler", {})
         if scheduler is None:
             self.scheduler = schedulers.from_settings(stored)  # a resumed study's own
         else:
             _check_same_scheduler(self.study_name, stored, self.scheduler)
-        if oracle is None and "oracle" in self.study.settings:
-            self.oracle = from_settings(self.study.settings["oracle"])  # a resumed study's own
-        self.seed = int(seed if seed is not None else self.study.settings["seed"])
+        if oracle is None and "oracle" in settings:
+            self.oracle = from_settings(settings["oracle"])  # a resumed study's own
+        self.seed = int(seed if seed is not None else settings["seed"])
         self.runner = TrialRunner(
             self.storage,
             self.study_name,
@@ -380,6 +380,11 @@ class Tuner:
         return self.runner.enqueue(values)
 
     # -- results --------------------------------------------------------------------------
+    @property
+    def study(self) -> Study:
+        """The study as stored now: its space holds every name a trial has defined."""
+        return self.storage.load_study(self.study_name)
+
     @property
     def trials(self) -> list[Trial]:
         """Every trial of the study, in number order."""
