@@ -21,8 +21,6 @@ from tunesmith.analysis import export_tensorboard, load_snapshot
 from tunesmith.storage import SQLStorage
 from tunesmith.trial import TrialState
 
-pytest.importorskip("tensorboard", reason="the analysis extra's tensorboard is not installed")
-
 _STATUS = {
     TrialState.COMPLETED: "STATUS_SUCCESS",
     TrialState.STOPPED: "STATUS_SUCCESS",

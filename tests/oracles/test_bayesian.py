@@ -287,7 +287,13 @@ class TestMixedAndConditional:
 
         tuner = Tuner("loss", oracle=BayesianOptimization(), seed=0)
         tuner.search(f, max_trials=12, progress=False)
-        assert len(tuner.trials) == 12
+        trials = tuner.trials
+        assert len(trials) == 12
+        assert all(t.state is TrialState.COMPLETED for t in trials)
+        # y exists from trial 5 on; the oracle suggests it for every later trial
+        assert [("y" in t.values) for t in trials] == [False] * 5 + [True] * 7
+        assert tuner.study.space.names == ["x", "y"]
+        assert len({config_key(t.values) for t in trials}) == 12
 
 
 class TestDeterminism:
@@ -311,10 +317,26 @@ class TestDeterminism:
         )
         assert a == b
 
-    def test_long_history_uses_a_bounded_model(self) -> None:
+    def test_long_history_uses_a_bounded_model(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import tunesmith.oracles._bayesian as bayesian
+
+        sizes: list[int] = []  # rows of every fit and of the model that scores candidates
+        real_fit, real_gp = bayesian.fit, bayesian.GaussianProcess
+
+        def fit_spy(layout, x, y, *args, **kwargs):  # type: ignore[no-untyped-def]
+            sizes.append(len(y))
+            return real_fit(layout, x, y, *args, **kwargs)
+
+        def gp_spy(theta, layout, x, y):  # type: ignore[no-untyped-def]
+            sizes.append(len(y))
+            return real_gp(theta, layout, x, y)
+
+        monkeypatch.setattr(bayesian, "fit", fit_spy)
+        monkeypatch.setattr(bayesian, "GaussianProcess", gp_spy)
         history = random_history(SPACE2, 60, bowl, seed=5)
         oracle = BayesianOptimization(max_model_trials=20, refit_below=10)
         point = oracle.suggest(SPACE2, history, [], objective=LOSS, rng=np.random.default_rng(0))
+        assert sizes and max(sizes) == 20  # 60 trials, 20 of them modelled
         assert bowl(SPACE2.decode(point)) < np.median([t.value for t in history])
         cold = BayesianOptimization(max_model_trials=20, refit_below=10).suggest(
             SPACE2, history, [], objective=LOSS, rng=np.random.default_rng(0)

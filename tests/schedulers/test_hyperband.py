@@ -87,6 +87,7 @@ class TestHyperbandSearch:
                 here = [t for t in trials.values() if t.attrs["bracket"] == b.index]
                 current = [t for t in here if t.attrs["rung"] == rung]
                 promoted = {t.parent for t in here if t.attrs["rung"] == rung + 1}
+                assert len(promoted) == b.n_configs[rung + 1]
                 best = sorted(current, key=lambda t: (-t.value, t.number))[: len(promoted)]
                 assert promoted == {t.number for t in best}
         for t in trials.values():

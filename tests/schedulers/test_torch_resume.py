@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
+from sklearn.datasets import load_digits
 
-torch = pytest.importorskip("torch")
-
-from sklearn.datasets import load_digits  # noqa: E402
-
-from tunesmith import Fixed, Tuner  # noqa: E402
-from tunesmith.oracles import RandomSearch  # noqa: E402
-from tunesmith.schedulers import SuccessiveHalving  # noqa: E402
+from tunesmith import Fixed, Tuner
+from tunesmith.oracles import RandomSearch
+from tunesmith.schedulers import SuccessiveHalving
 
 X, Y = load_digits(return_X_y=True)
 X = torch.tensor(X[:240] / 16.0, dtype=torch.float32)

@@ -88,22 +88,36 @@ def test_snapshot_space_is_never_older_than_its_trials(
     # a configuration of a finite grid).
     url = f"sqlite:///{tmp_path}/s.db" if kind == "sqlite" else postgres.create_database()
     reader, writer = SQLStorage(url), SQLStorage(url)
-    reader.create_study("s", Objective("loss"))
-    first = writer.create_trial("s")
-    reader.snapshot("s")  # ids cached, as in a worker's loop
-    statements = []
+    seen_completed = 0
+    statements: list[int] = []
+    # The other worker acts after the snapshot's k-th statement, for every k in turn.
+    for k in range(1, 8):
+        name = f"s{k}"
+        reader.create_study(name, Objective("loss"))
+        first = writer.create_trial(name)
+        reader.snapshot(name)  # ids cached, as in a worker's loop
+        statements.clear()
 
-    @sa.event.listens_for(reader._engine, "before_cursor_execute")
-    def _interleave(*_args: object) -> None:
-        statements.append(1)
-        if len(statements) == 2:  # between the snapshot's first and second statement
-            writer.update_space("s", SearchSpace([Int("depth", 1, 3)]))
-            done = TrialState.COMPLETED
-            writer.finish_trial("s", first.number, done, value=1.0, values={"depth": 1})
+        def _interleave(
+            *_args: object, k: int = k, name: str = name, number: int = first.number
+        ) -> None:
+            statements.append(1)
+            if len(statements) == k:
+                writer.update_space(name, SearchSpace([Int("depth", 1, 3)]))
+                done = TrialState.COMPLETED
+                writer.finish_trial(name, number, done, value=1.0, values={"depth": 1})
 
-    study, trials = reader.snapshot("s")
-    assert len(statements) >= 2
-    if trials[0].state is TrialState.COMPLETED:
-        assert study.space.names == ["depth"]
+        sa.event.listen(reader._engine, "before_cursor_execute", _interleave)
+        try:
+            study, trials = reader.snapshot(name)
+        finally:
+            sa.event.remove(reader._engine, "before_cursor_execute", _interleave)
+        if len(statements) < k:
+            break  # past the snapshot's last statement
+        if trials[0].state is TrialState.COMPLETED:
+            seen_completed += 1
+            assert study.space.names == ["depth"], f"the other worker acted after statement {k}"
+    # Some interleaving let the snapshot see the finished trial: the check above ran.
+    assert seen_completed >= 1
     reader.close()
     writer.close()

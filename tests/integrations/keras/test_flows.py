@@ -76,11 +76,14 @@ class TestBuildFunction:
     def test_best_hyperparameters_rebuild_the_model(self, searched: kt.Tuner) -> None:
         hps = searched.get_best_hyperparameters(5)
         assert len(hps) == 3
-        scores = [t.score for t in searched.oracle.get_best_trials(3)]
+        best = searched.oracle.get_best_trials(3)
+        scores = [t.score for t in best]
         assert scores == sorted(scores, reverse=True)
+        # best first, each the hyperparameters of the trial in the same place
+        assert [h.values for h in hps] == [t.hyperparameters.values for t in best]
+        assert hps[0].values == searched.engine.best_trial.values
         model = searched.hypermodel.build(hps[0])
-        assert model.layers[1].units == hps[0].get("units")
-        assert hps[0]["lr"] == pytest.approx(hps[0].values["lr"])
+        assert model.layers[1].units == searched.engine.best_trial.values["units"]
 
     def test_summaries(self, searched: kt.Tuner, capsys: pytest.CaptureFixture[str]) -> None:
         searched.search_space_summary()

@@ -152,7 +152,9 @@ def test_declared_hyperparameters_win_and_new_entries_can_stay_fixed(
     space = tuner.engine.storage.load_study("untitled_project").space
     assert space["learning_rate"].kind == "Fixed"
     assert space["units"].kind == "Fixed"  # not declared, not tuned: build's default
-    for t in tuner.engine.trials:
+    trials = tuner.engine.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETED] * 3
+    for t in trials:
         assert t.values["learning_rate"] == 1e-3
         assert t.values["units"] == space["units"].default_value
         assert t.values["activation"] in ("tanh", "gelu")

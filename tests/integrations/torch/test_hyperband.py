@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+import torch
+from sklearn.datasets import load_digits
 
-torch = pytest.importorskip("torch")
-
-from sklearn.datasets import load_digits  # noqa: E402
-
-from tunesmith import Tuner  # noqa: E402
-from tunesmith.integrations.torch import Data, DenseHyperModel  # noqa: E402
-from tunesmith.oracles import RandomSearch  # noqa: E402
-from tunesmith.schedulers import Hyperband  # noqa: E402
-from tunesmith.trial import TrialState  # noqa: E402
+from tunesmith import Tuner
+from tunesmith.integrations.torch import Data, DenseHyperModel
+from tunesmith.oracles import RandomSearch
+from tunesmith.schedulers import Hyperband
+from tunesmith.trial import TrialState
 
 
 def test_promotions_resume_from_the_parent_checkpoint(tmp_path: Path) -> None:

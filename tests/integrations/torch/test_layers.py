@@ -21,7 +21,7 @@ Z = torch.linspace(-6, 6, 1201, dtype=torch.float64)
 class TestBatchNorm:
     def test_output_matches_the_formula_on_a_mini_batch(self) -> None:
         net = DenseNetwork(DenseSpec(5, 3, depth=1, width=4, batch_norm=True))
-        linear, bn, act = net.hidden[0]
+        linear, bn, _ = net.hidden[0]
         with torch.no_grad():
             bn.weight.copy_(torch.tensor([0.5, 1.0, 2.0, -1.0]))  # γ
             bn.bias.copy_(torch.tensor([0.0, 0.1, -0.3, 2.0]))  # β
@@ -30,8 +30,11 @@ class TestBatchNorm:
         z = linear(x)  # the pre-activations
         mu = z.mean(dim=0)
         var = ((z - mu) ** 2).mean(dim=0)  # the mini-batch's (biased) variance
-        expected = bn.weight * (z - mu) / torch.sqrt(var + bn.eps) + bn.bias
-        torch.testing.assert_close(bn(z), expected)
+        gamma = torch.tensor([0.5, 1.0, 2.0, -1.0])
+        beta = torch.tensor([0.0, 0.1, -0.3, 2.0])
+        expected = torch.relu(gamma * (z - mu) / torch.sqrt(var + 1e-5) + beta)  # eps 1e-5
+        # The whole block (linear → batch norm → ReLU), as the network runs it.
+        torch.testing.assert_close(net.hidden[0](x), expected)
 
     def test_sits_on_the_pre_activations_and_replaces_the_bias(self) -> None:
         block = DenseNetwork(DenseSpec(5, 3, depth=1, width=4, batch_norm=True)).hidden[0]
