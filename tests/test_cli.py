@@ -101,3 +101,33 @@ def test_a_worker_follows_the_studys_own_scheduler(tmp_path: Path) -> None:
     trials = tunesmith.get_storage(url).list_trials("sh")
     # SuccessiveHalving(3): three configurations at budget 1, the best continued to 3.
     assert [t.budget for t in trials] == [1.0, 1.0, 1.0, 3.0]
+
+
+def test_a_mistyped_sqlite_path_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.db"
+    result = CliRunner().invoke(main, ["studies", "--storage", f"sqlite:///{missing}"])
+    assert result.exit_code == 1
+    assert f"no SQLite database at '{missing}'" in result.output
+    assert not missing.exists()  # a read never creates a database
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nofile.py:objective"], "OBJECTIVE: no file 'nofile.py'"),
+        (["no_such_module:objective"], "OBJECTIVE: no module 'no_such_module'"),
+        (["--max-trials", "-5", "x:f"], "-5 is not in the range x>=1"),
+        (["--timeout", "0", "x:f"], "0.0 is not in the range x>0"),
+        (["--oracle", "math:pi", "x:f"], "--oracle: 'math:pi' must name an Oracle"),
+    ],
+)
+def test_worker_arguments_are_checked(url: str, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["worker", "--storage", url, "--study", "cli", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_summary_wants_a_positive_count(url: str) -> None:
+    result = CliRunner().invoke(main, ["summary", "--storage", url, "--study", "cli", "-n", "0"])
+    assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output

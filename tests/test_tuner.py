@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
 from tunesmith import SQLStorage, Tuner
-from tunesmith.exceptions import InvalidArgumentError, InvalidSpaceError, TooManyFailedTrials
+from tunesmith.exceptions import (
+    InvalidArgumentError,
+    InvalidSpaceError,
+    StorageError,
+    TooManyFailedTrials,
+)
 from tunesmith.oracles import RandomSearch
 from tunesmith.space import Float, Int
 from tunesmith.trial import Objective, TrialState
@@ -177,6 +183,79 @@ def test_bad_tuner_arguments() -> None:
         Tuner("throughput")
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"study": ["a"]}, r"Tuner: study must be a non-empty string, got study=\['a'\]"),
+        ({"study": ""}, "Tuner: study must be a non-empty string, got study=''"),
+        ({"study": "../../away"}, r"cannot hold '/'.*got study='../../away'"),
+        ({"study": ".."}, r"be '\.' or '\.\.', got study='\.\.'"),
+        ({"seed": -1}, "Tuner: seed must be an integer >= 0, got seed=-1"),
+        ({"seed": 1.5}, "Tuner: seed must be an integer >= 0, got seed=1.5"),
+        (
+            {"stale_after": 1.0, "heartbeat_interval": 10.0},
+            "stale_after must exceed heartbeat_interval.*stale_after=1.0, heartbeat_interval=10.0",
+        ),
+        ({"artifacts": 5}, "artifacts must be a folder .*got artifacts=5"),
+        ({"storage": "sqlite://nofile"}, r"'nofile' reads as a host\. Write sqlite:///nofile"),
+        ({"storage": "mysql://x"}, r"must name SQLite or PostgreSQL, got url='mysql://x'"),
+        ({"storage": "sqlite:////no/such/folder/a.db"}, "no folder '/no/such/folder'"),
+        (
+            {"storage": "postgresql+nosuchdriver://u:secret@h/db"},
+            r"not installed, got url='postgresql\+nosuchdriver://u:\*\*\*@h/db'",
+        ),
+    ],
+)
+def test_bad_arguments_name_the_value_and_the_fix(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=message):
+        Tuner("loss", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("devices", ["cuda:0", 5, [], ["cuda:0", ""]])
+def test_devices_must_be_a_list_of_names(devices: object) -> None:
+    tuner = Tuner("loss", storage=None, seed=0)
+    with pytest.raises(InvalidArgumentError, match=re.escape(f"devices={devices!r}. Write")):
+        tuner.search(quadratic, max_trials=2, devices=devices, progress=False)  # type: ignore[arg-type]
+    assert tuner.trials == []
+
+
+def test_telling_a_finished_trial_again_is_refused_and_keeps_the_first_value() -> None:
+    tuner = Tuner("loss", seed=0)
+    trial = tuner.ask()
+    trial.hp.Float("x", 0.0, 1.0)
+    assert tuner.tell(trial, 0.5).value == 0.5
+    with pytest.raises(StorageError, match="is COMPLETED, so it cannot finish it"):
+        tuner.tell(trial, 1.0)
+    assert tuner.trials[0].value == 0.5
+
+
+@pytest.mark.parametrize("values", [[("x", 0.5)], "x=0.5", None, {1: 2}])
+def test_enqueue_wants_a_mapping_of_names(values: object) -> None:
+    tuner = Tuner("loss", seed=0)
+    with pytest.raises(InvalidArgumentError, match=r"enqueue: values must map parameter names"):
+        tuner.enqueue(values)  # type: ignore[arg-type]
+    assert tuner.trials == []
+
+
+def test_an_enqueued_value_outside_a_later_definition_fails_its_trial_only() -> None:
+    """Define-by-run: the space is unknown when the value is queued, so the check comes when
+    the trial defines the parameter. The trial fails and says why; the study goes on."""
+
+    def f(trial):  # type: ignore[no-untyped-def]
+        return trial.hp.Float("x", 0.0, 1.0) + (trial.hp.Choice("c", ["a", "b"]) == "b")
+
+    tuner = Tuner("loss", seed=0)
+    tuner.enqueue({"x": 5.0, "c": "a"})
+    with pytest.raises(InvalidSpaceError, match=r"got value=5.0.*given for 'x', e.g. by enqueue"):
+        tuner.search(f, max_trials=4, progress=False)
+    first = tuner.trials[0]
+    assert first.state is TrialState.FAILED and "given for 'x'" in first.error
+    tuner.search(f, max_trials=6, progress=False)
+    later = tuner.trials[1:]
+    assert len(later) == 5 and all(t.state is TrialState.COMPLETED for t in later)
+    assert all(0.0 <= t.values["x"] <= 1.0 for t in later)
+
+
 def test_a_resumed_study_keeps_its_scheduler_and_refuses_another(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tunesmith.schedulers import ASHA, FIFO, Hyperband
 
@@ -204,3 +283,26 @@ def test_a_resumed_study_keeps_its_scheduler_and_refuses_another(tmp_path) -> No
     Tuner("loss", storage=url, study="plain", seed=0)
     assert isinstance(Tuner("loss", storage=url, study="plain").scheduler, FIFO)
     Tuner("loss", storage=url, study="plain", scheduler=Hyperband(9))
+
+
+def test_reports_take_numbers_and_scalar_arrays_and_refuse_the_rest() -> None:
+    import numpy as np
+    import torch
+
+    tuner = Tuner("loss", seed=0)
+    trial = tuner.ask()
+    trial.report(np.float32(0.25), step=np.int64(0))
+    trial.report(torch.tensor(0.5), step=1)
+    trial.report(0.75)  # the next step, 2
+    for value, step, message in [
+        ("abc", None, "value must be a number, got value='abc'"),
+        ("0.5", None, "value must be a number, got value='0.5'"),
+        ([1.0], None, r"value must be a number, got value=\[1\.0\]"),
+        (0.5, "a", "step must be a non-negative integer .*got step='a'"),
+        (0.5, -1, "step must be a non-negative integer .*got step=-1"),
+        (0.5, True, "step must be a non-negative integer .*got step=True"),
+    ]:
+        with pytest.raises(InvalidArgumentError, match=message):
+            trial.report(value, step=step)  # type: ignore[arg-type]
+    stored = tuner.storage.get_trial("default", trial.number).reports
+    assert [(r.step, r.value) for r in stored] == [(0, 0.25), (1, 0.5), (2, 0.75)]

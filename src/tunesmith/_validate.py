@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from tunesmith.exceptions import InvalidArgumentError
 
 
 def check_positive(where: str, name: str, value: Any, *, integer: bool = False) -> None:
-    """Raises unless ``value`` is a number (an int if ``integer``) greater than 0."""
+    """Raises unless ``value`` is a finite number (an int if ``integer``) greater than 0."""
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not value > 0:
-        kind = "integer" if integer else "number"
+    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value < math.inf:
+        kind = "integer" if integer else "finite number"
         raise InvalidArgumentError(
             f"{where}: {name} must be a positive {kind}, got {name}={value!r}."
         )

@@ -20,7 +20,8 @@ from tunesmith.analysis import (
     write_report,
 )
 from tunesmith.exceptions import TunesmithError
-from tunesmith.storage import get_storage
+from tunesmith.storage import Storage, get_storage
+from tunesmith.storage._sql import sqlite_file
 from tunesmith.trial import TrialState
 
 _storage_option = click.option(
@@ -30,6 +31,18 @@ _storage_option = click.option(
     help="Storage URL, e.g. sqlite:///study.db (or set TUNESMITH_STORAGE).",
 )
 _study_option = click.option("--study", required=True, help="The study's name.")
+
+
+def _open(url: str) -> Storage:
+    """The storage at ``url``. Every command reads a study that exists, so a SQLite file
+    must exist already: a mistyped path would otherwise become a new, empty database."""
+    db = sqlite_file(url)
+    if db is not None and not db.is_file():
+        raise click.ClickException(
+            f"no SQLite database at {str(db)!r} (from --storage {url}). Check the path: "
+            "sqlite:///rel/path.db is relative, sqlite:////abs/path.db absolute."
+        )
+    return get_storage(url)
 
 
 class _Group(click.Group):
@@ -50,7 +63,7 @@ def main() -> None:
 @_storage_option
 def studies(storage: str) -> None:
     """Lists the studies in a storage."""
-    s = get_storage(storage)
+    s = _open(storage)
     for study in s.list_studies():
         n = s.count_trials(study.name)
         click.echo(
@@ -65,7 +78,7 @@ def studies(storage: str) -> None:
 @click.option("--failed", is_flag=True, help="Only failed trials, with their tracebacks.")
 def trials(storage: str, study: str, csv_path: str | None, failed: bool) -> None:
     """Prints every trial of a study as CSV (or writes it to --csv)."""
-    s = get_storage(storage)
+    s = _open(storage)
     if failed:
         for t in s.list_trials(study, (TrialState.FAILED,)):
             click.echo(f"trial {t.number}: {t.error}")
@@ -85,7 +98,7 @@ def trials(storage: str, study: str, csv_path: str | None, failed: bool) -> None
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def best(storage: str, study: str, as_json: bool) -> None:
     """Prints the best trial's number, value and hyperparameters."""
-    s = get_storage(storage)
+    s = _open(storage)
     trial = s.best_trial(study)
     if trial is None:
         raise click.ClickException(
@@ -107,10 +120,16 @@ def best(storage: str, study: str, as_json: bool) -> None:
 @main.command()
 @_storage_option
 @_study_option
-@click.option("-n", default=10, show_default=True, help="How many of the best trials to show.")
+@click.option(
+    "-n",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many of the best trials to show.",
+)
 def summary(storage: str, study: str, n: int) -> None:
     """Prints the study's counts and its best trials."""
-    Console().print(summary_table(get_storage(storage), study, n))
+    Console().print(summary_table(_open(storage), study, n))
 
 
 @main.command()
@@ -121,7 +140,7 @@ def summary(storage: str, study: str, n: int) -> None:
 )
 def report(storage: str, study: str, out: str | None) -> None:
     """Writes one HTML page: importance, the notes' tiers, every plot, the best trial."""
-    path = write_report(get_storage(storage), study, out)
+    path = write_report(_open(storage), study, out)
     click.echo(f"wrote {path}")
 
 
@@ -140,7 +159,7 @@ def report(storage: str, study: str, out: str | None) -> None:
 )
 def plot(kind: str, storage: str, study: str, out: str | None, fmt: str) -> None:
     """Writes one plot: parallel, importance, history, curves or contour."""
-    path = write_plot(get_storage(storage), study, kind, out, format=fmt)  # type: ignore[arg-type]
+    path = write_plot(_open(storage), study, kind, out, format=fmt)  # type: ignore[arg-type]
     click.echo(f"wrote {path}")
 
 
@@ -150,7 +169,7 @@ def plot(kind: str, storage: str, study: str, out: str | None, fmt: str) -> None
 @click.option("--logdir", required=True, type=click.Path(file_okay=False), help="Write here.")
 def tensorboard(storage: str, study: str, logdir: str) -> None:
     """Exports the study as TensorBoard HPARAMS data (then: tensorboard --logdir LOGDIR)."""
-    export = export_tensorboard(load_snapshot(get_storage(storage), study), logdir)
+    export = export_tensorboard(load_snapshot(_open(storage), study), logdir)
     click.echo(f"wrote {export.n_trials} trials to {export.logdir}")
 
 
@@ -166,6 +185,11 @@ def _load(target: str, what: str) -> Any:
             f"{what} must be module:attribute, got {target!r}. Write e.g. train:objective."
         )
     if module_name.endswith(".py") or Path(module_name).is_file():
+        if not Path(module_name).is_file():
+            raise click.BadParameter(
+                f"{what}: no file {module_name!r} (from {target!r}). Check the path; it is "
+                "relative to the current folder."
+            )
         spec = importlib.util.spec_from_file_location(Path(module_name).stem, module_name)
         if spec is None or spec.loader is None:
             raise click.BadParameter(f"{what}: cannot load {module_name!r}.")
@@ -173,19 +197,48 @@ def _load(target: str, what: str) -> Any:
         spec.loader.exec_module(module)
     else:
         sys.path.insert(0, "")
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name != module_name.split(".")[0] and e.name != module_name:
+                raise  # the module exists but imports something missing: its own error
+            raise click.BadParameter(
+                f"{what}: no module {module_name!r} (from {target!r}). Run from the folder "
+                "that holds it, or give the file: path/to/train.py:objective."
+            ) from None
     try:
         return getattr(module, attr)
     except AttributeError:
         raise click.BadParameter(f"{what}: {module_name!r} has no {attr!r}.") from None
 
 
+def _made(target: str, what: str, kind: type) -> Any:
+    """Calls the class or factory ``target`` names and checks that it made a ``kind``."""
+    factory = _load(target, what)
+    made = factory() if callable(factory) else factory
+    if not isinstance(made, kind):
+        article = "an" if kind.__name__[0] in "AEIOU" else "a"
+        raise click.BadParameter(
+            f"{what}: {target!r} must name {article} {kind.__name__} (its class, or a function "
+            f"returning one), got {made!r}. Point it at e.g. tunesmith.oracles:RandomSearch."
+        )
+    return made
+
+
 @main.command()
 @_storage_option
 @_study_option
 @click.argument("objective")
-@click.option("--max-trials", type=int, help="Stop when the study holds this many trials.")
-@click.option("--timeout", type=float, help="Seconds after which no new trial starts.")
+@click.option(
+    "--max-trials",
+    type=click.IntRange(min=1),
+    help="Stop when the study holds this many trials.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds after which no new trial starts.",
+)
 @click.option("--device", help="The device this worker's trials run on, e.g. cuda:0.")
 @click.option(
     "--oracle", "oracle_target", help="module:Class of the oracle; default: the study's own."
@@ -215,19 +268,19 @@ def worker(
     from tunesmith import schedulers
     from tunesmith.execution import TrialRunner
     from tunesmith.execution._worker import work
-    from tunesmith.oracles import from_settings
+    from tunesmith.oracles import Oracle, from_settings
     from tunesmith.tuner import artifacts_dir
 
-    s = get_storage(storage)
+    s = _open(storage)
     record = s.load_study(study)
     oracle = (
-        _load(oracle_target, "--oracle")()
+        _made(oracle_target, "--oracle", Oracle)
         if oracle_target
         else from_settings(record.settings.get("oracle", {}))
     )
     fn = _load(objective, "OBJECTIVE")
     scheduler = (
-        _load(scheduler_target, "--scheduler")()
+        _made(scheduler_target, "--scheduler", schedulers.Scheduler)
         if scheduler_target
         else schedulers.from_settings(record.settings.get("scheduler", {}))
     )
@@ -265,7 +318,7 @@ def set_(storage: str, study: str, number: int, changes: tuple[str, ...]) -> Non
     """
     from tunesmith.panda import parse_assignments, request_change
 
-    request = request_change(get_storage(storage), study, number, parse_assignments(changes))
+    request = request_change(_open(storage), study, number, parse_assignments(changes))
     shown = ", ".join(f"{k}={v!r}" for k, v in request["values"].items())
     click.echo(f"trial {number}: {shown} asked; applied at its next step boundary.")
 
@@ -281,9 +334,7 @@ def fork(storage: str, study: str, number: int, step: int, changes: tuple[str, .
     changes; a worker runs it (tunesmith babysit --run, tunesmith worker)."""
     from tunesmith.panda import fork_trial, parse_assignments
 
-    t = fork_trial(
-        get_storage(storage), study, number, step=step, values=parse_assignments(changes)
-    )
+    t = fork_trial(_open(storage), study, number, step=step, values=parse_assignments(changes))
     changed = ", ".join(f"{k}={v!r}" for k, v in t.attrs["fork"]["changed"].items())
     click.echo(
         f"trial {t.number} forks trial {number} at step {step}"
@@ -324,7 +375,7 @@ def babysit(
 
     from tunesmith.panda import render, watch_data
 
-    s = get_storage(storage)
+    s = _open(storage)
     thread = None
     if run_target is not None:
         if number is not None:

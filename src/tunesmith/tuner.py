@@ -27,6 +27,7 @@ from tunesmith.oracles import CoarseToFine, Oracle, from_settings
 from tunesmith.schedulers import Scheduler
 from tunesmith.space import Hyperparameter, SearchSpace
 from tunesmith.storage import Storage, get_storage
+from tunesmith.storage._checks import check_study_name
 from tunesmith.study import Study
 from tunesmith.trial import Objective, Trial
 
@@ -153,10 +154,22 @@ class Tuner:
         check_positive("Tuner", "heartbeat_interval", heartbeat_interval)
         check_positive("Tuner", "stale_after", stale_after)
         check_int_at_least("Tuner", "max_retries", max_retries, 0)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise InvalidArgumentError(f"Tuner: seed must be an integer, got seed={seed!r}.")
+        if stale_after <= heartbeat_interval:
+            raise InvalidArgumentError(
+                f"Tuner: stale_after must exceed heartbeat_interval, or a live trial is "
+                f"failed between two heartbeats; got stale_after={stale_after!r}, "
+                f"heartbeat_interval={heartbeat_interval!r}. Keep stale_after several "
+                "heartbeats long (the defaults are 60 and 5)."
+            )
+        if seed is not None:
+            check_int_at_least("Tuner", "seed", seed, 0)
+        if artifacts is not None and not isinstance(artifacts, (str, Path)):
+            raise InvalidArgumentError(
+                f"Tuner: artifacts must be a folder (a str or Path), got artifacts={artifacts!r}."
+            )
+        self.study_name = "default" if study is None else study
+        check_study_name(self.study_name, "Tuner")
         self.storage = get_storage(storage)
-        self.study_name = study or "default"
         self.max_consecutive_failures = max_consecutive_failures
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
         settings = self._open_study(declared, seed).settings
@@ -268,11 +281,13 @@ class Tuner:
                 "would never end."
             )
         if devices is not None:
-            devices = list(devices)
+            given = devices
+            listed = isinstance(devices, Iterable) and not isinstance(devices, str | bytes)
+            devices = list(devices) if listed else []
             if not devices or not all(isinstance(d, str) and d for d in devices):
                 raise InvalidArgumentError(
                     f"search: devices must be a non-empty list of device names, got "
-                    f"devices={devices!r}. Write devices=['cuda:0', 'cuda:1']."
+                    f"devices={given!r}. Write devices=['cuda:0', 'cuda:1']."
                 )
         from tunesmith._progress import SearchProgress
 

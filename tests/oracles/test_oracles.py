@@ -91,11 +91,18 @@ class TestGridSearch:
                 space, tuner.trials, [], objective=OBJ, rng=np.random.default_rng(0)
             )
 
+    def test_an_objective_without_hyperparameters_runs_once(self) -> None:
+        tuner = Tuner("loss", oracle=GridSearch(), seed=0)
+        tuner.search(lambda trial: 1.0, progress=False)  # it used to run without end
+        assert [t.state for t in tuner.trials] == [TrialState.COMPLETED]
+
 
 class TestCoarseToFine:
     def test_argument_errors(self) -> None:
         with pytest.raises(InvalidArgumentError, match="top_fraction must lie in"):
             CoarseToFine(top_fraction=0.0)
+        with pytest.raises(InvalidArgumentError, match=r"got top_fraction='a'\. Try"):
+            CoarseToFine(top_fraction="a")  # type: ignore[arg-type]
         with pytest.raises(InvalidArgumentError, match="n_coarse must be a positive integer"):
             CoarseToFine(n_coarse=0)
 

@@ -175,3 +175,13 @@ def test_brackets_settings_and_bad_values() -> None:
     message = r"at most the number of rungs, 4 for max_budget=27.*got brackets=5"
     with pytest.raises(InvalidArgumentError, match=message):
         ASHA(27, brackets=5)
+
+
+def test_budgets_must_be_finite_and_errors_name_the_class() -> None:
+    from tunesmith.schedulers import EagerASHA
+
+    # An infinite budget has no rungs: refused at once (it used to loop forever).
+    with pytest.raises(InvalidArgumentError, match=r"^ASHA: max_budget .*got max_budget=inf"):
+        ASHA(float("inf"))
+    with pytest.raises(InvalidArgumentError, match=r"^EagerASHA: max_budget .*max_budget=0"):
+        EagerASHA(0)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 
 import pytest
@@ -44,7 +45,11 @@ class TestBrackets:
     @pytest.mark.parametrize(
         ("kwargs", "match"),
         [
-            ({"max_budget": 0}, "max_budget must be a positive number, got max_budget=0"),
+            ({"max_budget": 0}, "max_budget must be a positive finite number, got max_budget=0"),
+            (
+                {"max_budget": math.inf},
+                "max_budget must be a positive finite number, got max_budget=inf",
+            ),
             ({"max_budget": 9, "factor": 1}, "factor must be an integer >= 2, got factor=1"),
             ({"max_budget": 9, "min_budget": 10}, "min_budget must be <= max_budget"),
             ({"max_budget": 9, "iterations": 0}, "iterations must be a positive integer"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tunesmith import InvalidArgumentError, Objective, Trial, TrialState, Tuner
@@ -47,9 +49,11 @@ def test_respects_min_trials_warmup_and_direction() -> None:
     assert PercentileStopping(10, min_trials=3).should_stop(mid, [*others, mid], objective=loss)
 
 
-@pytest.mark.parametrize("percentile", [0, 101, "50"])
+@pytest.mark.parametrize("percentile", [0, 101, "50", None, True])
 def test_bad_percentile(percentile: object) -> None:
-    with pytest.raises(InvalidArgumentError, match="percentile must lie in \\(0, 100\\]"):
+    # The message shows the value as given (a non-number once read as nan).
+    match = rf"percentile must lie in \(0, 100\], got percentile={re.escape(repr(percentile))}\."
+    with pytest.raises(InvalidArgumentError, match=match):
         PercentileStopping(percentile)  # type: ignore[arg-type]
 
 

@@ -58,6 +58,24 @@ def test_keras_tuner_parent_arguments() -> None:
     assert hp.Int("units", 8, 64, parent_name="model", parent_values=["mlp"]) is None
 
 
+def test_define_by_run_mistakes_are_clear_errors() -> None:
+    hp = HyperParameters()
+    with pytest.raises(
+        InvalidSpaceError, match=r"Choice\('c'\): values must be a list, got values=5"
+    ):
+        hp.Choice("c", 5)  # type: ignore[arg-type]
+    hp.Choice("o", ["sgd", "adam"])
+    with pytest.raises(InvalidSpaceError, match=r"parent_name='o', parent_values=\['sgd'\]"):
+        hp.Float("m", 0.0, 1.0, parent_name="o")  # parent_values forgotten
+
+
+def test_given_values_are_checked_when_defined() -> None:
+    hp = HyperParameters(values={"x": 5.0, "units": 64})
+    assert hp.Int("units", 32, 128, step=32) == 64
+    with pytest.raises(InvalidSpaceError, match=r"got value=5\.0.*given for 'x'"):
+        hp.Float("x", 0.0, 1.0)
+
+
 def test_scope_needs_a_defined_parent() -> None:
     hp = HyperParameters()
     with pytest.raises(InvalidSpaceError, match="the parent is not defined"):

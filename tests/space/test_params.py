@@ -139,6 +139,8 @@ class TestErrors:
             (lambda: Float("x", 0, math.inf), "max_value must be a finite number"),
             (lambda: Int("", 1, 2), "name must be a non-empty string"),
             (lambda: Choice("a", "abc"), "values must be a list"),
+            (lambda: Float("x", 0, 1, sampling=None), r"got sampling=None\. Use one of"),
+            (lambda: Condition("opt", None), r"Condition\('opt'\): values must be .*values=None"),
         ],
     )
     def test_bad_definitions_name_parameter_value_and_fix(self, make, match) -> None:  # type: ignore[no-untyped-def]

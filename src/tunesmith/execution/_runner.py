@@ -14,6 +14,7 @@ import numpy as np
 
 from tunesmith.exceptions import (
     DuplicatedTrialError,
+    InvalidArgumentError,
     SchedulerWaiting,
     SlotTakenError,
     StorageError,
@@ -394,7 +395,13 @@ class TrialRunner:
                 return self.storage.finish_trial(self.study, number, state, **fields)
             except StorageError:
                 record = self.storage.get_trial(self.study, number)
-                if record.state is state and record.worker == self.worker:
+                ours = (
+                    record.state is state
+                    and record.worker == self.worker
+                    and record.value == fields.get("value")
+                    and record.error == fields.get("error")
+                )
+                if ours:  # what this call wrote, not an earlier finish of the trial
                     return record
                 raise first from None
 
@@ -429,6 +436,11 @@ class TrialRunner:
 
     def enqueue(self, values: Mapping[str, Any]) -> Trial:
         """Adds a configuration to run before the oracle's own (WAITING until claimed)."""
+        if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+            raise InvalidArgumentError(
+                f"enqueue: values must map parameter names to values, got values={values!r}. "
+                "Write e.g. tuner.enqueue({'learning_rate': 1e-3, 'units': 64})."
+            )
         space = self.storage.load_study(self.study).space
         # Under a scheduler it gets the budget (and rung) the scheduler gives queued ones.
         planned = self.scheduler.enqueued() if self.scheduler is not None else None

@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 StopRule = Callable[["RunningTrial", int, "float | None"], "str | None"]
 
 
+def _as_number(value: Any) -> float:
+    """The reported value as a float: a number, or a scalar array or tensor."""
+    try:
+        if isinstance(value, str | bytes):
+            raise TypeError
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            f"trial.report: value must be a number, got value={value!r}. Report a float, "
+            "e.g. trial.report(loss.item(), step=epoch)."
+        ) from None
+
+
 class RunningTrial:
     """One trial while it runs: its hyperparameters, its reports, its random generator.
 
@@ -119,7 +132,13 @@ class RunningTrial:
                 )
         if step is None:
             step = 0 if self._last_step is None else self._last_step + 1
-        value = None if value is None else float(value)
+        elif isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 0:
+            raise InvalidArgumentError(
+                f"trial.report: step must be a non-negative integer (the epoch or batch "
+                f"count), got step={step!r}."
+            )
+        step = int(step)
+        value = None if value is None else _as_number(value)
         self.storage.report(self.study, self.number, step, value, metrics)
         self._last_step = step
         if self.budget is not None and step + 1 >= self.budget:

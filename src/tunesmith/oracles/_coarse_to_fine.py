@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def _check_fraction(name: str, value: float, low: float, high: float, fix: str) -> None:
-    if not (low <= value <= high):
+    number = not isinstance(value, bool) and isinstance(value, int | float)
+    if not number or not low <= value <= high:
         raise InvalidArgumentError(
             f"CoarseToFine: {name} must lie in [{low}, {high}], got {name}={value!r}. {fix}"
         )

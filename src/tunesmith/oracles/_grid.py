@@ -77,6 +77,12 @@ class GridSearch(Oracle):
         objective: Objective,
         rng: np.random.Generator,
     ) -> Point:
+        if not space.names and any(t.state.is_finished for t in history):
+            # An objective that defines nothing has one configuration, and it ran.
+            raise SearchSpaceExhausted(
+                "GridSearch: the objective defines no hyperparameters, so its one "
+                "configuration has been tried. Define some with trial.hp (or space=)."
+            )
         seen = seen_keys([*history, *pending])
         # In order; with other workers running, one of the next few untried points at
         # random, so workers asking at once do not all reach for the same one.

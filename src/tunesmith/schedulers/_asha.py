@@ -104,20 +104,21 @@ class ASHA(Scheduler):
         max_attempts: int = 2,
         model_min_trials: int = 10,
     ) -> None:
-        check_budgets("ASHA", max_budget, min_budget, factor)
+        where = type(self).__name__  # EagerASHA's errors name EagerASHA
+        check_budgets(where, max_budget, min_budget, factor)
         if finish_after is not None:
-            check_int_at_least("ASHA", "finish_after", finish_after, 1)
+            check_int_at_least(where, "finish_after", finish_after, 1)
         top = n_halvings(max_budget, min_budget, factor)
-        check_int_at_least("ASHA", "brackets", brackets, 1)
+        check_int_at_least(where, "brackets", brackets, 1)
         if brackets > top + 1:
             raise InvalidArgumentError(
-                f"ASHA: brackets must be at most the number of rungs, {top + 1} for "
+                f"{where}: brackets must be at most the number of rungs, {top + 1} for "
                 f"max_budget={max_budget!r}, min_budget={min_budget!r}, factor={factor!r}; "
                 f"got brackets={brackets!r}. Pass brackets <= {top + 1}, or a smaller "
                 "min_budget for more rungs."
             )
-        check_positive("ASHA", "max_attempts", max_attempts, integer=True)
-        check_positive("ASHA", "model_min_trials", model_min_trials, integer=True)
+        check_positive(where, "max_attempts", max_attempts, integer=True)
+        check_positive(where, "model_min_trials", model_min_trials, integer=True)
         self.max_budget = max_budget
         self.min_budget = min_budget
         self.factor = factor

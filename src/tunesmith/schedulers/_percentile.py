@@ -51,9 +51,8 @@ class PercentileStopping(Scheduler):
 
     def __init__(self, percentile: float, *, min_trials: int = 5, warmup_steps: int = 0) -> None:
         where = type(self).__name__
-        if isinstance(percentile, bool) or not isinstance(percentile, int | float):
-            percentile = float("nan")
-        if not 0.0 < percentile <= 100.0:
+        number = not isinstance(percentile, bool) and isinstance(percentile, int | float)
+        if not number or not 0.0 < percentile <= 100.0:
             raise InvalidArgumentError(
                 f"{where}: percentile must lie in (0, 100], got percentile={percentile!r}. "
                 "It is the share of trials kept at each step; 50 is median stopping."

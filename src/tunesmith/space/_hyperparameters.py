@@ -62,6 +62,9 @@ class HyperParameters:
         self.space = space if space is not None else SearchSpace()
         self._on_define = on_define
         self._values: dict[str, Value] = dict(values or {})
+        # Values given from outside (an enqueued configuration) are checked against each
+        # definition as it is met: one outside it fails this trial, not the study.
+        self._given = set(self._values)
         self._sample_new = sample_new or _middle
         self._scope: list[Condition] = []
 
@@ -112,7 +115,8 @@ class HyperParameters:
         parent_values: Any = None,
     ) -> Any:
         """Defines one of a list of values. See :class:`tunesmith.space.Choice`."""
-        given: Any = values if isinstance(values, str) else tuple(values)
+        iterable = isinstance(values, Iterable) and not isinstance(values, str)
+        given: Any = tuple(values) if iterable else values  # Choice refuses a non-list
         return self._get(Choice(name, given, ordered, default), parent_name, parent_values)
 
     def Boolean(  # noqa: N802
@@ -168,6 +172,15 @@ class HyperParameters:
         param = self.space.add(param)
         if is_new and self._on_define is not None:
             self._on_define(self.space)
+        if param.name in self._given:
+            self._given.discard(param.name)
+            try:
+                self._values[param.name] = param.validate(self._values[param.name])
+            except InvalidSpaceError as e:
+                raise InvalidSpaceError(
+                    f"{e} (the value this trial was given for {param.name!r}, e.g. by "
+                    "enqueue; enqueue values inside the definition)"
+                ) from None
         if not param.is_active(self._active_values()):
             return None
         if param.name not in self._values:

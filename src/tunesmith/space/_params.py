@@ -47,6 +47,12 @@ class Condition:
     def __init__(self, parent: str, values: Value | Iterable[Value]) -> None:
         if isinstance(values, _VALUE_TYPES):
             values = (values,)
+        elif not isinstance(values, Iterable):
+            raise InvalidSpaceError(
+                f"Condition({parent!r}): values must be the parent's values under which the "
+                f"parameter is active, got values={values!r}. Write e.g. "
+                f"parent_name={parent!r}, parent_values=['sgd']."
+            )
         object.__setattr__(self, "parent", parent)
         object.__setattr__(self, "values", tuple(values))
         if not self.values:
@@ -185,8 +191,8 @@ class _Numeric(Hyperparameter):
     def __post_init__(self) -> None:
         _check_name(self.kind, self.name)
         object.__setattr__(self, "conditions", _check_conditions(self._where(), self.conditions))
-        object.__setattr__(self, "sampling", str(self.sampling).lower())
-        scale = get_scale(self.sampling, self._where())
+        scale = get_scale(self.sampling, self._where())  # the error shows the value given
+        object.__setattr__(self, "sampling", self.sampling.lower())
         self._check_bounds()
         lo, hi = self.min_value, self.max_value
         if lo > hi:

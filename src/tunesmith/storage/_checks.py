@@ -13,11 +13,18 @@ from tunesmith.exceptions import InvalidArgumentError, SlotTakenError, StorageEr
 from tunesmith.trial import RETRY_OF_ATTR, Report, Trial, TrialState
 
 
-def check_study_name(name: object) -> None:
+def check_study_name(name: object, where: str = "create_study") -> None:
+    """A study's name is a non-empty string that can also name its artifacts folder: no
+    path separator, and not ``.`` or ``..``."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidArgumentError(
-            f"study name must be a non-empty string, got name={name!r}. Name the study, "
+            f"{where}: study must be a non-empty string, got study={name!r}. Name the study, "
             "e.g. 'digits-mlp'."
+        )
+    if "/" in name or "\\" in name or name.strip() in (".", ".."):
+        raise InvalidArgumentError(
+            f"{where}: study also names the study's artifacts folder, so it cannot hold "
+            f"'/' or '\\' or be '.' or '..', got study={name!r}. Use e.g. 'digits-mlp-v2'."
         )
 
 

@@ -21,6 +21,7 @@ except ImportError:  # not on Windows: SQLite's own busy handler does the waitin
     fcntl = None  # type: ignore[assignment]
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +58,19 @@ def _to_db(t: datetime.datetime | None) -> datetime.datetime | None:
 
 def _from_db(t: datetime.datetime | None) -> datetime.datetime | None:
     return None if t is None else t.replace(tzinfo=_UTC)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file a SQLite URL names (None for another backend, in-memory SQLite,
+    or a URL that does not parse)."""
+    try:
+        sa_url = sa.engine.make_url(normalize_url(url))
+    except sa.exc.ArgumentError:
+        return None
+    db = sa_url.database
+    if sa_url.get_backend_name() != "sqlite" or not db or db == ":memory:":
+        return None
+    return Path(db)
 
 
 def normalize_url(url: str) -> str:
@@ -131,8 +145,29 @@ class SQLStorage(Storage):
                 "or postgresql://user:password@host:port/database."
             ) from None
         kwargs = dict(self._engine_kwargs)
+        backend = sa_url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise InvalidArgumentError(
+                f"storage URL must name SQLite or PostgreSQL, got url={self._safe_url()!r} "
+                f"({backend}). Write sqlite:///path/to.db or "
+                "postgresql://user:password@host:port/database."
+            )
+        if backend == "sqlite" and sa_url.host:
+            raise InvalidArgumentError(
+                f"storage URL is not a SQLite file, got url={self.url!r}: "
+                f"{sa_url.host!r} reads as a host. Write sqlite:///{sa_url.host} (three "
+                "slashes before a relative path, four before an absolute one)."
+            )
+        db_file = sqlite_file(url)
+        if db_file is not None and not db_file.parent.is_dir():
+            raise InvalidArgumentError(
+                f"storage URL names a file in a folder that does not exist, got "
+                f"url={self.url!r} (no folder {str(db_file.parent)!r}). Create the folder, "
+                "or check the path: sqlite:///rel/path.db is relative, sqlite:////abs/path.db "
+                "absolute."
+            )
 
-        if sa_url.get_backend_name() == "sqlite":
+        if backend == "sqlite":
             kwargs.setdefault("connect_args", {"timeout": 60})
             engine = sa.create_engine(url, **kwargs)
             self._is_sqlite = True
@@ -155,7 +190,14 @@ class SQLStorage(Storage):
                 conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
             return self._track(engine)
-        engine = sa.create_engine(url, **kwargs)
+        try:
+            engine = sa.create_engine(url, **kwargs)
+        except (ImportError, sa.exc.NoSuchModuleError) as e:
+            raise InvalidArgumentError(
+                f"storage URL needs a database driver that is not installed, got "
+                f"url={self._safe_url()!r} ({e}). Use postgresql:// (tunesmith's psycopg 3), "
+                "or install the driver the URL names."
+            ) from e
         self._is_sqlite = False
         self._lock_path = None
         if "pool_pre_ping" not in kwargs:
