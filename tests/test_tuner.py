@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 
 from tunesmith import SQLStorage, Tuner
@@ -14,6 +15,7 @@ from tunesmith.exceptions import (
     StorageError,
     TooManyFailedTrials,
 )
+from tunesmith.execution._running import objective_value
 from tunesmith.oracles import RandomSearch
 from tunesmith.space import Float, Int
 from tunesmith.trial import Objective, TrialState
@@ -69,6 +71,10 @@ class TestSearch:
         assert "returned nan" in errors[2]
         assert "returned None" in errors[3] and "return the metric (loss)" in errors[3]
         assert "returned -inf" in errors[4]
+        for bad in ("0.5", True):  # a bug in the objective, not a metric
+            value, why = objective_value(bad, Objective("loss"))
+            assert value is None and f"returned {bad!r}, which is not a number" in str(why)
+        assert objective_value(np.float32(0.5), Objective("loss")) == (0.5, None)
         failed = tuner.trials[1]
         assert "Traceback" in failed.traceback and "diverged at epoch 3" in failed.traceback
         assert failed.values == {"x": failed.values["x"]}
@@ -286,7 +292,6 @@ def test_a_resumed_study_keeps_its_scheduler_and_refuses_another(tmp_path) -> No
 
 
 def test_reports_take_numbers_and_scalar_arrays_and_refuse_the_rest() -> None:
-    import numpy as np
     import torch
 
     tuner = Tuner("loss", seed=0)
