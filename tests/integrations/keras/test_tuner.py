@@ -220,3 +220,52 @@ def test_public_names_are_sorted_and_the_same_in_both_homes() -> None:
 def test_hyperband_refuses_max_trials(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgumentError, match=r"max_trials is set by the brackets"):
         kt.Hyperband(small_model, max_epochs=3, max_trials=5, directory=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seed": "abc"}, "seed must be an integer >= 0 or None, got seed='abc'"),
+        ({"hyperparameters": {"u": 2}}, r"hyperparameters must be a kt.HyperParameters"),
+        ({"max_trials": 0}, "max_trials must be a positive integer or None, got max_trials=0"),
+        ({"max_model_size": "big"}, "max_model_size must be a positive integer"),
+        ({"tune_new_entries": "no"}, "tune_new_entries must be True or False"),
+    ],
+)
+def test_bad_arguments_are_refused_before_overwrite_deletes_anything(
+    tmp_path: Path, kwargs: dict[str, object], message: str
+) -> None:
+    first = kt.RandomSearch(small_model, objective="val_accuracy", directory=tmp_path)
+    trial = first.engine.ask()
+    first.engine.tell(trial, 0.5)  # a finished trial worth keeping
+    db = tmp_path / "untitled_project" / "tunesmith.db"
+    with pytest.raises(InvalidArgumentError, match=message):
+        kt.RandomSearch(
+            small_model, objective="val_accuracy", directory=tmp_path, overwrite=True, **kwargs
+        )
+    assert db.is_file()
+    again = kt.RandomSearch(small_model, objective="val_accuracy", directory=tmp_path)
+    assert [t.value for t in again.engine.trials] == [0.5]
+    with pytest.raises(InvalidArgumentError, match="must be a positive integer, got -1"):
+        again.get_best_models(-1)
+
+
+def test_oracle_specs_check_their_arguments_and_are_not_second_guessed(tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgumentError, match="RandomSearchOracle: max_trials must be"):
+        kt.oracles.RandomSearchOracle(max_trials=-1)
+    with pytest.raises(InvalidArgumentError, match="seed must be an integer >= 0 or None"):
+        kt.oracles.GridSearchOracle(seed="x")
+    with pytest.raises(
+        InvalidArgumentError, match="Hyperband: max_epochs must be an integer >= 1"
+    ):
+        kt.oracles.HyperbandOracle(max_epochs=0)
+    with pytest.raises(
+        InvalidArgumentError, match="Hyperband: max_epochs must be an integer >= 1"
+    ):
+        kt.Hyperband(small_model, objective="val_accuracy", max_epochs=0, directory=tmp_path)
+    spec = kt.oracles.RandomSearchOracle(objective="val_loss", max_trials=7)
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"these belong to the oracle, got objective='loss', max_trials=3",
+    ):
+        kt.Tuner(small_model, objective="loss", max_trials=3, oracle=spec, directory=tmp_path)

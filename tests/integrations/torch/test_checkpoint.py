@@ -85,3 +85,59 @@ def test_nothing_to_restore(tmp_path: Path) -> None:
     net, _, _ = setup()
     with pytest.raises(FileNotFoundError, match="no checkpoint in"):
         Checkpoint(tmp_path).restore(model=net)
+
+
+def test_an_extra_that_would_not_load_back_is_refused_and_keeps_the_last_checkpoint(
+    tmp_path: Path,
+) -> None:
+    from tunesmith.exceptions import InvalidArgumentError
+
+    model = torch.nn.Linear(3, 2)
+    ckpt = Checkpoint(tmp_path, keep=1)
+    ckpt.save(0, model=model, extra={"best": 0.5})
+    for bad in ({"where": Path("/x")}, {"best": np.float32(0.3)}, {"f": lambda: 1}):
+        with pytest.raises(InvalidArgumentError, match=r"Checkpoint.save: extra must hold only"):
+            ckpt.save(1, model=model, extra=bad)
+    assert ckpt.steps() == [0]  # the good one is still there, and no stray temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-000000.pt"]
+    assert ckpt.restore(model=model).extra == {"best": 0.5}
+
+
+def test_another_models_checkpoint_is_refused_before_anything_is_loaded(tmp_path: Path) -> None:
+    from tunesmith.exceptions import InvalidArgumentError
+
+    ckpt = Checkpoint(tmp_path)
+    ckpt.save(0, model=torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 3)))
+    other = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 5))
+    before = {k: v.clone() for k, v in other.state_dict().items()}
+    with pytest.raises(InvalidArgumentError, match=r"1.weight: saved \(3, 8\), model \(5, 8\)"):
+        ckpt.restore(model=other)
+    # Not even the layer that fits was overwritten.
+    assert all(torch.equal(before[k], v) for k, v in other.state_dict().items())
+
+    model = torch.nn.Linear(2, 2)
+    ckpt2 = Checkpoint(tmp_path / "b")
+    ckpt2.save(0, model=model, optimizer=torch.optim.Adam(model.parameters()))
+    odd = torch.optim.Adam([model.weight])  # over other parameters than the saved one
+    kept = model.weight.detach().clone()
+    with pytest.raises(InvalidArgumentError, match="an optimizer over other parameters"):
+        ckpt2.restore(model=model, optimizer=odd)
+    assert torch.equal(model.weight, kept)
+
+
+def test_missing_checkpoints_and_bad_arguments_are_clear(tmp_path: Path) -> None:
+    from tunesmith.exceptions import InvalidArgumentError
+
+    ckpt = Checkpoint(tmp_path)
+    model = torch.nn.Linear(2, 2)
+    ckpt.save(3, model=model)
+    with pytest.raises(
+        FileNotFoundError, match=r"no checkpoint at step=7 .*saved steps are \[3\]"
+    ):
+        ckpt.restore(model=model, step=7)
+    with pytest.raises(FileNotFoundError, match=r"no checkpoint at step='3'"):
+        ckpt.restore(model=model, step="3")  # type: ignore[arg-type]
+    with pytest.raises(FileNotFoundError, match="no best model in"):
+        ckpt.load_best(model)
+    with pytest.raises(InvalidArgumentError, match=r"keep must be an integer >= 1, got keep=1.5"):
+        Checkpoint(tmp_path, keep=1.5)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -180,6 +181,11 @@ class TestTrainingLoop:
         assert len(promoted.history) == 1
         assert sorted(high.record().metric("val_loss")) == [2]
         assert (high.directory / "best.pt").is_file()
+        # A mistyped folder is an error, not a silent fresh start (nor a new folder).
+        typo = tmp_path / "no-such-run"
+        with pytest.raises(InvalidArgumentError, match="resume_from must be a folder of"):
+            train(new_model(), digits, t.ask(), SPEC, epochs=2, device=DEVICE, resume_from=typo)
+        assert not typo.exists()
 
     def test_scheduler_stop_is_obeyed(self, tmp_path: Path, digits: Data) -> None:
         t = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path)
@@ -275,6 +281,40 @@ def test_data_must_be_a_data(tmp_path: Path, digits: Data) -> None:
     trial = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask()
     with pytest.raises(InvalidArgumentError, match=r"got data=tuple\. Build it with Data"):
         train(new_model(), (digits.x_train, digits.y_train), trial, SPEC)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"patience": 0}, "patience must be an integer >= 1, got patience=0"),
+        ({"diagnostics_examples": -6}, "diagnostics_examples must be an integer >= 1"),
+        ({"keep_checkpoints": 0}, "keep_checkpoints must be an integer >= 1"),
+        ({"epochs": 0}, "epochs must be an integer >= 1, got epochs=0"),
+    ],
+)
+def test_train_settings_are_checked_before_training(
+    tmp_path: Path, digits: Data, kwargs: dict[str, object], match: str
+) -> None:
+    trial = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask()
+    with pytest.raises(InvalidArgumentError, match=match):
+        train(new_model(), digits, trial, SPEC, **{"epochs": 2, **kwargs})  # type: ignore[arg-type]
+    assert trial.record().reports == ()
+
+
+def test_data_refuses_targets_that_are_not_its_tasks() -> None:
+    x = np.zeros((4, 3))
+    with pytest.raises(InvalidArgumentError, match=r"classification targets must be class labels"):
+        Data.from_arrays(x, [1.66, 2.42, 1.0, 0.0], x, [0, 1, 2, 0])  # no silent truncation
+    with pytest.raises(InvalidArgumentError, match=r"got values such as \[-1.0\]"):
+        Data.from_arrays(x, [0, 1, -1, 2], x, [0, 1, 2, 0])
+    with pytest.raises(InvalidArgumentError, match="binary targets must be 0 or 1"):
+        Data.from_arrays(x, [0, 1, 2, 1], x, [0, 1, 1, 0], task="binary")
+    with pytest.raises(InvalidArgumentError, match=r"task must be one of .*got task='bogus'"):
+        Data.from_arrays(x, [0, 1, 1, 0], x, [0, 1, 1, 0], task="bogus")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match=r"x_val's examples must have x_train's shape"):
+        Data.from_arrays(x, [0, 1, 1, 0], np.zeros((4, 5)), [0, 1, 1, 0])
+    labels = Data.from_arrays(x, np.array([0.0, 1.0, 2.0, 1.0]), x, [0, 1, 1, 0]).y_train
+    assert labels.dtype == torch.int64 and labels.tolist() == [0, 1, 2, 1]
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])

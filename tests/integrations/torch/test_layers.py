@@ -88,3 +88,25 @@ class TestOutputs:
     def test_unknown_task(self) -> None:
         with pytest.raises(InvalidArgumentError, match="got task='ranking'"):
             TaskLoss("ranking")  # type: ignore[arg-type]
+
+
+def test_layer_helpers_refuse_bad_sizes_and_rates() -> None:
+    from tunesmith.exceptions import InvalidArgumentError
+    from tunesmith.integrations.torch import batches
+    from tunesmith.integrations.torch._init import weight_std
+    from tunesmith.integrations.torch._layers import make_batch_norm
+
+    with pytest.raises(
+        InvalidArgumentError, match="n_units must be an integer >= 1, got n_units=0"
+    ):
+        make_batch_norm(0)
+    with pytest.raises(InvalidArgumentError, match=r"momentum must lie in \(0, 1\].*momentum=5"):
+        make_batch_norm(4, momentum=5)
+    with pytest.raises(InvalidArgumentError, match="eps must be a positive finite number"):
+        make_batch_norm(4, eps=-1)
+    with pytest.raises(InvalidArgumentError, match="unknown initializer, got initializer='bogus'"):
+        weight_std("bogus", 10, 10)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="fan_in must be an integer >= 1, got fan_in=0"):
+        weight_std("he", 0, 10)
+    with pytest.raises(InvalidArgumentError, match="batch_size must be an integer >= 1"):
+        next(batches(torch.zeros(4, 2), torch.zeros(4), -1))

@@ -93,3 +93,21 @@ def test_bad_range() -> None:
             min_lr=1.0,
             max_lr=0.1,
         )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"smoothing": 1.0}, r"smoothing must lie in \[0, 1\).*got smoothing=1.0"),
+        ({"batch_size": 0}, "batch_size must be an integer >= 1, got batch_size=0"),
+        ({"n_steps": 2.5}, "n_steps must be an integer >= 2, got n_steps=2.5"),
+        ({"max_lr": float("inf")}, "max_lr must be a positive finite number, got max_lr=inf"),
+        ({"y": torch.zeros(3).long()}, r"len\(x\)=4, len\(y\)=3"),
+        ({"x": torch.zeros(0, 2), "y": torch.zeros(0).long()}, r"len\(x\)=0"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_value(kwargs: dict[str, object], match: str) -> None:
+    args: dict[str, object] = {"x": torch.zeros(4, 2), "y": torch.zeros(4).long()}
+    args.update(kwargs)
+    with pytest.raises(InvalidArgumentError, match=match):
+        find_learning_rate(torch.nn.Linear(2, 2), TaskLoss("classification"), **args)  # type: ignore[arg-type]

@@ -74,3 +74,47 @@ class TestBatchSizeScaling:
         assert scale_learning_rate(0.01, 512, rule="none") == 0.01
         with pytest.raises(InvalidArgumentError, match="got rule='cubic'"):
             scale_learning_rate(0.01, 64, rule="cubic")  # type: ignore[arg-type]
+        with pytest.raises(InvalidArgumentError, match="got learning_rate='x'"):
+            scale_learning_rate("x", 64, rule="none")  # type: ignore[arg-type]
+        with pytest.raises(InvalidArgumentError, match="learning_rate must be a positive"):
+            scale_learning_rate(-1.0, 64)
+        with pytest.raises(InvalidArgumentError, match="batch_size must be an integer >= 1"):
+            scale_learning_rate(0.01, 2.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"warmup_steps": 2.5}, "warmup_steps must be an integer >= 0, got warmup_steps=2.5"),
+        (
+            {"decay": "cosine", "total_steps": 10, "min_factor": -1.0},
+            r"min_factor must lie in \[0, 1\]",
+        ),
+        ({"decay": "inverse_time", "decay_rate": float("nan")}, "finite decay_rate >= 0"),
+    ],
+)
+def test_schedules_that_would_distort_the_rate_are_refused(
+    kwargs: dict[str, object], match: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        LRSchedule(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"decay": "linear"}, "unknown decay, got decay='linear'"),
+        ({"lr_scaling": "cubic"}, "got rule='cubic'"),
+        ({"base_batch_size": 0}, "base_batch_size must be an integer >= 1"),
+        ({"optimizer": "adam"}, "optimizer must be an OptimizerSpec, got optimizer='adam'"),
+        ({"batch_size": 2.5}, "batch_size must be an integer >= 1, got batch_size=2.5"),
+        ({"warmup_epochs": float("nan")}, "warmup_epochs must be a finite number >= 0"),
+        ({"decay": "exponential", "decay_rate": -3}, r"decay_rate in \(0, 1\]"),
+    ],
+)
+def test_a_training_spec_is_checked_when_made(kwargs: dict[str, object], match: str) -> None:
+    from tunesmith.integrations.torch import TrainingSpec
+
+    base: dict[str, object] = {"optimizer": OptimizerSpec()}
+    with pytest.raises(InvalidArgumentError, match=match):
+        TrainingSpec(**{**base, **kwargs})  # type: ignore[arg-type]

@@ -67,3 +67,23 @@ def test_width_never_below_the_outputs() -> None:
     assert net.width >= 40
     with pytest.raises(InvalidArgumentError, match="max_units must be >= 64"):
         dense_space(HyperParameters(), 20, 40, max_units=48)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"task": "multi"}, r"task must be one of .*got task='multi'"),
+        ({"max_unit": 64}, r"unexpected keyword argument 'max_unit'\. Its options"),
+        ({"activations": ["swish"]}, "unknown activation, got activation='swish'"),
+        ({"activations": "relu"}, r"activations must be a non-empty list.*\['relu'\]"),
+        ({"batch_sizes": []}, r"batch_sizes must be a non-empty list, got batch_sizes=\[\]"),
+        ({"lr_scaling": "cubic"}, "got rule='cubic'"),
+    ],
+)
+def test_a_dense_hypermodel_checks_its_space_when_made(
+    kwargs: dict[str, object], match: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=match):
+        DenseHyperModel(4, 3, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="n_inputs must be a positive integer"):
+        DenseHyperModel(0, 3)

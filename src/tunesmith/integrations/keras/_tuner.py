@@ -14,6 +14,7 @@ import keras
 from tunesmith.exceptions import InvalidArgumentError, TunesmithError
 from tunesmith.execution import RunningTrial
 from tunesmith.integrations.keras import _checkpoint
+from tunesmith.integrations.keras._arguments import check_arguments
 from tunesmith.integrations.keras._callback import BestSoFar, TrialCallback
 from tunesmith.integrations.keras._compat import OnceWarner
 from tunesmith.integrations.keras._declared import DeclaredFirst
@@ -159,6 +160,22 @@ class Tuner:
     ) -> None:
         where = type(self).__name__
         if isinstance(oracle, OracleSpec):  # keras_tuner's kt.Tuner(oracle=...): its arguments
+            given = {
+                k: v
+                for k, v in (
+                    ("objective", objective),
+                    ("max_trials", max_trials),
+                    ("hyperparameters", hyperparameters),
+                    ("seed", seed),
+                )
+                if v is not None
+            }
+            if given:
+                raise InvalidArgumentError(
+                    f"{where}: with oracle= these belong to the oracle, got "
+                    f"{', '.join(f'{k}={v!r}' for k, v in given.items())} here as well. "
+                    f"Give them to {type(oracle).__name__}(...) only."
+                )
             arguments = oracle.tuner_arguments()
             objective, max_trials = arguments["objective"], arguments["max_trials"]
             hyperparameters = arguments["hyperparameters"]
@@ -201,6 +218,20 @@ class Tuner:
                 f"{where}: max_retries_per_trial must be an integer >= 0, "
                 f"got max_retries_per_trial={max_retries_per_trial!r}."
             )
+        check_arguments(
+            where,
+            max_trials=max_trials,
+            seed=seed,
+            hyperparameters=hyperparameters,
+            max_model_size=max_model_size,
+            directory=directory,
+            project_name=project_name,
+            flags={
+                "overwrite": overwrite,
+                "tune_new_entries": tune_new_entries,
+                "allow_new_entries": allow_new_entries,
+            },
+        )
         self.hypermodel: HyperModel | None = (
             None if hypermodel is None else as_hypermodel(hypermodel, where)
         )
@@ -219,12 +250,13 @@ class Tuner:
         self.directory = Path(directory if directory is not None else ".")
         self.project_name = project_name or "untitled_project"
         self.project_dir = self.directory / self.project_name
+        self._warner = OnceWarner()
+        self._declared = hyperparameters.space.copy() if hyperparameters else SearchSpace()
+        # Everything that can refuse runs before overwrite deletes a finished study.
+        space = self._discover_space() if self.hypermodel is not None else self._declared
         if overwrite and self.project_dir.exists():
             shutil.rmtree(self.project_dir)
         self.project_dir.mkdir(parents=True, exist_ok=True)
-        self._warner = OnceWarner()
-        self._declared = hyperparameters.space.copy() if hyperparameters else SearchSpace()
-        space = self._discover_space() if self.hypermodel is not None else self._declared
         options: dict[str, Any] = {} if scheduler is None else {"scheduler": scheduler}
         self.engine = Engine(
             self.objective,
@@ -479,10 +511,11 @@ class Tuner:
 
     def results_summary(self, num_trials: int = 10) -> None:
         """Prints the best ``num_trials`` trials, as keras_tuner does."""
+        best = self.oracle.get_best_trials(num_trials)  # refuses a bad count first
         print("Results summary")
         print(f"Results in {self.project_dir}")
         print(f"Showing {num_trials} best trials")
         print(f"Objective(name={self.objective.name!r}, direction={self.objective.direction!r})")
-        for trial in self.oracle.get_best_trials(num_trials):
+        for trial in best:
             print()
             trial.summary()

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tunesmith._validate import check_int_at_least
 from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.integrations.keras._arguments import check_arguments
 from tunesmith.oracles import BayesianOptimization, GridSearch, Oracle, RandomSearch
 from tunesmith.schedulers import Hyperband
 from tunesmith.space import HyperParameters
@@ -44,6 +46,16 @@ class OracleSpec:
         max_retries_per_trial: int = 0,
         max_consecutive_failed_trials: int = 3,
     ) -> None:
+        check_arguments(
+            type(self).__name__,
+            max_trials=max_trials,
+            seed=seed,
+            hyperparameters=hyperparameters,
+            max_model_size=None,
+            directory=None,
+            project_name=None,
+            flags={"allow_new_entries": allow_new_entries, "tune_new_entries": tune_new_entries},
+        )
         self.objective = objective
         self.max_trials = max_trials if max_trials is not None else self.default_max_trials
         self.hyperparameters = hyperparameters
@@ -153,6 +165,9 @@ class HyperbandOracle(OracleSpec):
                 "hyperband_iterations); leave it out."
             )
         super().__init__(objective, **kwargs)
+        check_int_at_least("Hyperband", "max_epochs", max_epochs, 1)
+        check_int_at_least("Hyperband", "factor", factor, 2)
+        check_int_at_least("Hyperband", "hyperband_iterations", hyperband_iterations, 1)
         self.max_epochs = max_epochs
         self.factor = factor
         self.hyperband_iterations = hyperband_iterations

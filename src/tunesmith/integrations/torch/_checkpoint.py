@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import random
 import re
@@ -43,8 +44,54 @@ def _set_rng_state(state: Mapping[str, Any]) -> None:
 
 def _write(obj: Mapping[str, Any], path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    torch.save(dict(obj), tmp)
+    try:
+        torch.save(dict(obj), tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)  # readers never see a half-written file
+
+
+def _check_extra(extra: Mapping[str, Any]) -> None:
+    """Refuses an ``extra`` that a checkpoint could store but never load back: restore
+    reads with ``weights_only=True`` (no arbitrary pickles), which takes tensors, numbers,
+    strings, None and lists, tuples and dicts of them."""
+    buffer = io.BytesIO()
+    try:
+        torch.save(dict(extra), buffer)
+        buffer.seek(0)
+        torch.load(buffer, weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any failure means it would not load back
+        raise InvalidArgumentError(
+            f"Checkpoint.save: extra must hold only tensors, Python numbers, strings, None "
+            f"and lists or dicts of them (restore loads with weights_only=True), got "
+            f"extra={dict(extra)!r}. Convert the rest first, e.g. float(x) for a NumPy "
+            "number, str(path) for a Path."
+        ) from e
+
+
+def _check_fits(model: nn.Module, state: Mapping[str, Any], path: Path) -> None:
+    """Refuses, before anything is loaded, a checkpoint of another model: PyTorch would
+    copy the tensors that fit and only then raise, leaving the model half overwritten."""
+    own = model.state_dict()
+    saved = state["model"]
+    missing = sorted(set(own) - set(saved))
+    unexpected = sorted(set(saved) - set(own))
+    shapes = [
+        f"{k}: saved {tuple(saved[k].shape)}, model {tuple(own[k].shape)}"
+        for k in own
+        if k in saved and hasattr(saved[k], "shape") and saved[k].shape != own[k].shape
+    ]
+    if missing or unexpected or shapes:
+        problems = [
+            *(f"missing {k}" for k in missing[:3]),
+            *(f"unexpected {k}" for k in unexpected[:3]),
+            *shapes[:3],
+        ]
+        raise InvalidArgumentError(
+            f"Checkpoint.restore: {path} holds another model's state ({'; '.join(problems)}). "
+            "Restore it into a model built with the same hyperparameters."
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,11 +132,20 @@ class Checkpoint:
     """
 
     def __init__(self, directory: str | Path, *, keep: int = 1) -> None:
-        if keep < 1:
-            raise InvalidArgumentError(f"Checkpoint: keep must be >= 1, got keep={keep!r}.")
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+            raise InvalidArgumentError(
+                f"Checkpoint: keep must be an integer >= 1, got keep={keep!r}. Keep 1 (the "
+                "latest) to resume, more to go back further."
+            )
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.keep = keep
+
+    @staticmethod
+    def holds_one(directory: str | Path) -> bool:
+        """Whether ``directory`` exists and holds a step checkpoint (creating nothing)."""
+        folder = Path(directory)
+        return folder.is_dir() and any(_NAME.match(p.name) for p in folder.iterdir())
 
     def path(self, step: int) -> Path:
         """The file of the checkpoint at ``step``."""
@@ -124,6 +180,7 @@ class Checkpoint:
             raise InvalidArgumentError(
                 f"Checkpoint.save: step must be an integer >= 0, got step={step!r}."
             )
+        _check_extra(extra or {})
         path = self.path(step)
         _write(
             {
@@ -170,9 +227,26 @@ class Checkpoint:
                     f"Checkpoint.restore: no checkpoint in {self.directory}. "
                     "Check latest() first, or save one."
                 )
+        elif isinstance(step, bool) or not isinstance(step, int) or step not in self.steps():
+            raise FileNotFoundError(
+                f"Checkpoint.restore: no checkpoint at step={step!r} in {self.directory}; "
+                f"the saved steps are {self.steps()}. Pass one of them, or None for the latest."
+            )
         if map_location is None:
             map_location = next((p.device for p in model.parameters()), torch.device("cpu"))
-        state = torch.load(self.path(step), map_location=map_location, weights_only=True)
+        path = self.path(step)
+        state = torch.load(path, map_location=map_location, weights_only=True)
+        _check_fits(model, state, path)
+        if optimizer is not None and state["optimizer"] is not None:
+            groups = state["optimizer"]["param_groups"]
+            sizes = [len(g["params"]) for g in groups]
+            if sizes != [len(g["params"]) for g in optimizer.param_groups]:
+                raise InvalidArgumentError(
+                    f"Checkpoint.restore: {path} holds an optimizer over other parameters "
+                    f"(groups of {sizes}, this one "
+                    f"{[len(g['params']) for g in optimizer.param_groups]}). Build the "
+                    "optimizer over the restored model's parameters, as when it was saved."
+                )
         model.load_state_dict(state["model"])
         if optimizer is not None and state["optimizer"] is not None:
             optimizer.load_state_dict(state["optimizer"])
@@ -189,7 +263,13 @@ class Checkpoint:
 
     def load_best(self, model: nn.Module) -> dict[str, Any]:
         """Loads ``best.pt`` into ``model``; returns its ``step`` and ``value``."""
+        if not self.best_path.is_file():
+            raise FileNotFoundError(
+                f"Checkpoint.load_best: no best model in {self.directory}. "
+                "Save one with save_best(model, step=, value=) first."
+            )
         device = next((p.device for p in model.parameters()), torch.device("cpu"))
         state = torch.load(self.best_path, map_location=device, weights_only=True)
+        _check_fits(model, state, self.best_path)
         model.load_state_dict(state["model"])
         return {"step": state["step"], "value": state["value"]}

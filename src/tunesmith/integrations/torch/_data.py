@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import torch
 
+from tunesmith._validate import check_int_at_least
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._layers import Task
 
@@ -17,6 +18,24 @@ def as_tensor(values: Any, *, task: Task | None = None) -> torch.Tensor:
     """A tensor from an array: float32 inputs; targets as int64 class labels for
     classification, float32 otherwise."""
     t = torch.as_tensor(np.asarray(values) if not isinstance(values, torch.Tensor) else values)
+    if task is not None and task not in get_args(Task):
+        raise InvalidArgumentError(
+            f"Data: task must be one of {list(get_args(Task))}, got task={task!r}."
+        )
+    if task in ("classification", "binary") and len(t):
+        labels = t.double()
+        if not torch.equal(labels, labels.round()) or bool((labels < 0).any()):
+            bad = labels[(labels != labels.round()) | (labels < 0)][:3].tolist()
+            raise InvalidArgumentError(
+                f"Data: {task} targets must be class labels 0, 1, 2, ..., got values such "
+                f"as {bad}. Pass task='regression' for real-valued targets, or encode the "
+                "classes as integers."
+            )
+        if task == "binary" and bool((labels > 1).any()):
+            raise InvalidArgumentError(
+                f"Data: binary targets must be 0 or 1, got values up to {labels.max().item()}."
+                " Pass task='classification' for more classes."
+            )
     if task == "classification":
         return t.long()
     return t.float()
@@ -47,6 +66,12 @@ class Data:
                     f"Data: x_{part} and y_{part} must hold the same, non-zero number of "
                     f"examples, got len(x_{part})={len(x)}, len(y_{part})={len(y)}."
                 )
+        if self.x_train.shape[1:] != self.x_val.shape[1:]:
+            raise InvalidArgumentError(
+                f"Data: x_val's examples must have x_train's shape, got "
+                f"{tuple(self.x_val.shape[1:])} and {tuple(self.x_train.shape[1:])}. Split "
+                "both from the same array."
+            )
 
     @classmethod
     def from_arrays(
@@ -87,6 +112,7 @@ def batches(
     shuffle: bool = True,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Mini-batches of ``(x, y)``, shuffled by ``generator``; the last may be smaller."""
+    check_int_at_least("batches", "batch_size", batch_size, 1)
     n = len(x)
     order = (
         torch.randperm(n, generator=generator).to(x.device)

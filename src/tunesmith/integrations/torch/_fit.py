@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from tunesmith._validate import check_int_at_least
 from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
 from tunesmith.integrations.torch._changes import (
     apply_values,
@@ -24,6 +25,7 @@ from tunesmith.integrations.torch._layers import Task, TaskLoss
 from tunesmith.integrations.torch._lr_finder import find_learning_rate
 from tunesmith.integrations.torch._optim import OptimizerSpec, make_optimizer
 from tunesmith.integrations.torch._schedules import (
+    DECAYS,
     Decay,
     LRSchedule,
     ScaleRule,
@@ -78,11 +80,34 @@ class TrainingSpec:
     base_batch_size: int = 32
 
     def __post_init__(self) -> None:
-        if isinstance(self.batch_size, bool) or self.batch_size < 1 or self.warmup_epochs < 0:
+        if not isinstance(self.optimizer, OptimizerSpec):
             raise InvalidArgumentError(
-                f"TrainingSpec: batch_size must be >= 1 and warmup_epochs >= 0, got "
-                f"batch_size={self.batch_size!r}, warmup_epochs={self.warmup_epochs!r}."
+                f"TrainingSpec: optimizer must be an OptimizerSpec, got "
+                f"optimizer={self.optimizer!r}. Write OptimizerSpec('adam', learning_rate=1e-3)."
             )
+        check_int_at_least("TrainingSpec", "batch_size", self.batch_size, 1)
+        check_int_at_least("TrainingSpec", "base_batch_size", self.base_batch_size, 1)
+        warmup = self.warmup_epochs
+        if (
+            isinstance(warmup, bool)
+            or not isinstance(warmup, int | float)
+            or not 0 <= warmup < math.inf
+        ):
+            raise InvalidArgumentError(
+                f"TrainingSpec: warmup_epochs must be a finite number >= 0, got "
+                f"warmup_epochs={warmup!r}."
+            )
+        if self.decay not in DECAYS:
+            raise InvalidArgumentError(
+                f"TrainingSpec: unknown decay, got decay={self.decay!r}. "
+                f"Use one of {list(DECAYS)}."
+            )
+        # The rest is checked where it is used, now rather than inside a trial.
+        scale_learning_rate(
+            1.0, self.batch_size, base_batch_size=self.base_batch_size, rule=self.lr_scaling
+        )
+        if self.decay != "none":
+            LRSchedule(decay=self.decay, total_steps=2, decay_rate=self.decay_rate)
 
     @property
     def learning_rate(self) -> float:
@@ -256,8 +281,11 @@ def train(
             f"reports, got objective={objective.name!r}. Use one of {list(names)}, or "
             "override HyperModel.fit to report it."
         )
-    if epochs < 1:
-        raise InvalidArgumentError(f"train: epochs must be >= 1, got epochs={epochs!r}.")
+    check_int_at_least("train", "epochs", epochs, 1)
+    if patience is not None:
+        check_int_at_least("train", "patience", patience, 1)
+    check_int_at_least("train", "diagnostics_examples", diagnostics_examples, 1)
+    check_int_at_least("train", "keep_checkpoints", keep_checkpoints, 1)
     where = resolve_device(device)
     model.to(where)
     data = data.to(where)
@@ -306,6 +334,12 @@ def train(
         epochs = min(epochs, int(record.budget))
     trial.set_attr("epochs", epochs)
     changeable = declare_changeable(trial)
+    if resume_from is not None and not Checkpoint.holds_one(resume_from):
+        raise InvalidArgumentError(
+            f"train: resume_from must be a folder of checkpoints, got "
+            f"resume_from={str(resume_from)!r}, which holds none. Check the path (a trial's "
+            "folder: trial.directory), or leave resume_from out to start afresh."
+        )
     source = Checkpoint(resume_from) if resume_from is not None else ckpt
     at: int | None = None
     start_from = origin(trial, record) if resume_from is None else None

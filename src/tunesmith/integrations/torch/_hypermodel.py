@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import torch
 from torch import nn
 
+from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._builder import DenseNetwork
 from tunesmith.integrations.torch._fit import TrainingSpec, train
 from tunesmith.integrations.torch._layers import Activation, Task
 from tunesmith.integrations.torch._optim import OptimizerName
 from tunesmith.integrations.torch._space import dense_space, training_space
+from tunesmith.space import HyperParameters
 
 if TYPE_CHECKING:
     from tunesmith.execution import RunningTrial
-    from tunesmith.space import HyperParameters
 
 
 class HyperModel(abc.ABC):
@@ -54,6 +55,11 @@ class HyperModel(abc.ABC):
     """
 
     def __init__(self, *, task: Task = "classification") -> None:
+        if task not in get_args(Task):
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: task must be one of {list(get_args(Task))}, got "
+                f"task={task!r}."
+            )
         self.task = task
 
     @abc.abstractmethod
@@ -135,6 +141,17 @@ class DenseHyperModel(HyperModel):
         self.n_inputs = n_inputs
         self.n_outputs = n_outputs
         self.space = {"activations": activations, "optimizers": optimizers, **space}
+        # A dry run of the space: a typo or a bad option is refused here, not in every trial.
+        try:
+            dense_space(HyperParameters(), n_inputs, n_outputs, **self.space)
+        except TypeError as e:
+            if "unexpected keyword argument" not in str(e):
+                raise
+            raise InvalidArgumentError(
+                f"DenseHyperModel: {str(e).replace('dense_space() got an ', '')}. Its "
+                "options are dense_space's: activations, optimizers, batch_sizes, "
+                "max_units, max_layers, warmup_epochs, lr_scaling."
+            ) from None
 
     def build(self, hp: HyperParameters) -> DenseNetwork:
         spec, _ = dense_space(hp, self.n_inputs, self.n_outputs, **self.space)

@@ -11,11 +11,13 @@ Biases start at zero.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 from torch import nn
 
+from tunesmith._validate import check_int_at_least
+from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._layers import Activation, check_activation
 
 Initializer = Literal["he", "lecun", "glorot"]
@@ -47,6 +49,13 @@ def weight_std(
     initializer: Initializer, fan_in: int, fan_out: int, *, negative_slope: float = 0.0
 ) -> float:
     """The standard deviation the initializer gives weights of a layer with these fans."""
+    if initializer not in get_args(Initializer):
+        raise InvalidArgumentError(
+            f"weight_std: unknown initializer, got initializer={initializer!r}. Use one of "
+            f"{list(get_args(Initializer))}."
+        )
+    check_int_at_least("weight_std", "fan_in", fan_in, 1)
+    check_int_at_least("weight_std", "fan_out", fan_out, 1)
     if initializer == "he":
         return math.sqrt(2.0 / ((1.0 + negative_slope**2) * fan_in))
     if initializer == "lecun":

@@ -8,6 +8,7 @@ from typing import Literal, get_args
 import torch
 from torch import nn
 
+from tunesmith._validate import check_int_at_least, check_positive
 from tunesmith.exceptions import InvalidArgumentError
 
 Activation = Literal["relu", "leaky_relu", "elu", "selu", "gelu", "gelu_fast", "tanh", "sigmoid"]
@@ -94,6 +95,17 @@ def make_batch_norm(n_units: int, *, eps: float = 1e-5, momentum: float = 0.1) -
     batch's statistics. The dense builder puts it between the linear map and the
     activation, and drops the linear bias there (``β`` takes its place).
     """
+    check_int_at_least("make_batch_norm", "n_units", n_units, 1)
+    check_positive("make_batch_norm", "eps", eps)
+    if (
+        isinstance(momentum, bool)
+        or not isinstance(momentum, int | float)
+        or not 0 < momentum <= 1
+    ):
+        raise InvalidArgumentError(
+            f"make_batch_norm: momentum must lie in (0, 1] (the weight of each batch in the "
+            f"running averages), got momentum={momentum!r}. The default is 0.1."
+        )
     return nn.BatchNorm1d(n_units, eps=eps, momentum=momentum)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from tunesmith._validate import check_int_at_least, check_positive
 from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
 from tunesmith.integrations.torch._data import batches
 from tunesmith.integrations.torch._optim import OptimizerSpec, make_optimizer
@@ -104,6 +105,21 @@ def find_learning_rate(
     Returns:
         The rates, smoothed losses, the suggestion and where the loss exploded.
     """
+    where = "find_learning_rate"
+    check_positive(where, "min_lr", min_lr)
+    check_positive(where, "max_lr", max_lr)
+    check_int_at_least(where, "n_steps", n_steps, 2)
+    check_int_at_least(where, "batch_size", batch_size, 1)
+    if not 0.0 <= smoothing < 1.0:
+        raise InvalidArgumentError(
+            f"{where}: smoothing must lie in [0, 1) (the past's weight in the moving "
+            f"average), got smoothing={smoothing!r}. The default is 0.9."
+        )
+    if len(x) == 0 or len(x) != len(y):
+        raise InvalidArgumentError(
+            f"{where}: x and y must hold the same, non-zero number of examples, got "
+            f"len(x)={len(x)}, len(y)={len(y)}."
+        )
     if not 0 < min_lr < max_lr or n_steps < 2 or backoff < 1 or diverge_factor <= 1:
         raise InvalidArgumentError(
             f"find_learning_rate: needs 0 < min_lr < max_lr, n_steps >= 2, backoff >= 1 and "

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable
 from typing import Literal
 
 import torch
 
+from tunesmith._validate import check_positive
 from tunesmith.exceptions import InvalidArgumentError
 
 OptimizerName = Literal["adam", "rmsprop", "sgd"]
@@ -51,21 +53,32 @@ class OptimizerSpec:
                 f"OptimizerSpec: unknown optimizer, got name={self.name!r}. "
                 f"Use one of {list(OPTIMIZERS)}."
             )
-        if not self.learning_rate > 0:
-            raise InvalidArgumentError(
-                f"OptimizerSpec: learning_rate must be > 0, "
-                f"got learning_rate={self.learning_rate!r}."
-            )
+        for name in (
+            "learning_rate",
+            "beta_1",
+            "beta_2",
+            "momentum",
+            "rho",
+            "weight_decay",
+            "epsilon",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidArgumentError(
+                    f"OptimizerSpec: {name} must be a number, got {name}={value!r}."
+                )
+        check_positive("OptimizerSpec", "learning_rate", self.learning_rate)
+        check_positive("OptimizerSpec", "epsilon", self.epsilon)
         for name in ("beta_1", "beta_2", "momentum", "rho"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
                 raise InvalidArgumentError(
                     f"OptimizerSpec: {name} must be in [0, 1), got {name}={value!r}."
                 )
-        if self.weight_decay < 0 or self.epsilon <= 0:
+        if not 0.0 <= self.weight_decay < math.inf:
             raise InvalidArgumentError(
-                f"OptimizerSpec: weight_decay must be >= 0 and epsilon > 0, got "
-                f"weight_decay={self.weight_decay!r}, epsilon={self.epsilon!r}."
+                f"OptimizerSpec: weight_decay must be a finite number >= 0, got "
+                f"weight_decay={self.weight_decay!r}. Use 0 for none."
             )
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 import torch
 
+from tunesmith._validate import check_int_at_least, check_positive
 from tunesmith.exceptions import InvalidArgumentError
 
 Decay = Literal["none", "cosine", "inverse_time", "exponential"]
@@ -57,10 +58,19 @@ class LRSchedule:
             raise InvalidArgumentError(
                 f"LRSchedule: unknown decay, got decay={self.decay!r}. Use one of {list(DECAYS)}."
             )
-        if self.warmup_steps < 0 or self.decay_steps < 1:
+        check_int_at_least("LRSchedule", "warmup_steps", self.warmup_steps, 0)
+        check_int_at_least("LRSchedule", "decay_steps", self.decay_steps, 1)
+        if self.total_steps is not None:
+            check_int_at_least("LRSchedule", "total_steps", self.total_steps, 1)
+        for name, value in (("decay_rate", self.decay_rate), ("min_factor", self.min_factor)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidArgumentError(
+                    f"LRSchedule: {name} must be a number, got {name}={value!r}."
+                )
+        if not 0.0 <= self.min_factor <= 1.0:
             raise InvalidArgumentError(
-                f"LRSchedule: warmup_steps must be >= 0 and decay_steps >= 1, got "
-                f"warmup_steps={self.warmup_steps}, decay_steps={self.decay_steps}."
+                f"LRSchedule: min_factor must lie in [0, 1] (the floor, as a share of the "
+                f"rate), got min_factor={self.min_factor!r}. Use e.g. min_factor=0.01."
             )
         if self.decay == "cosine" and (
             self.total_steps is None or self.total_steps <= self.warmup_steps
@@ -70,14 +80,14 @@ class LRSchedule:
                 f"total_steps={self.total_steps}, warmup_steps={self.warmup_steps}. "
                 "Give the run's length in optimizer steps."
             )
-        if self.decay == "exponential" and not 0 < self.decay_rate <= 1:
+        if self.decay == "exponential" and not 0 < self.decay_rate <= 1:  # NaN fails too
             raise InvalidArgumentError(
                 f"LRSchedule: exponential decay needs decay_rate in (0, 1], "
                 f"got decay_rate={self.decay_rate}."
             )
-        if self.decay == "inverse_time" and self.decay_rate < 0:
+        if self.decay == "inverse_time" and not 0 <= self.decay_rate < math.inf:
             raise InvalidArgumentError(
-                f"LRSchedule: inverse_time decay needs decay_rate >= 0, "
+                f"LRSchedule: inverse_time decay needs a finite decay_rate >= 0, "
                 f"got decay_rate={self.decay_rate}."
             )
 
@@ -125,18 +135,17 @@ def scale_learning_rate(
         >>> scale_learning_rate(0.01, 128, base_batch_size=32, rule="sqrt")
         0.02
     """
-    if batch_size < 1 or base_batch_size < 1:
+    check_int_at_least("scale_learning_rate", "batch_size", batch_size, 1)
+    check_int_at_least("scale_learning_rate", "base_batch_size", base_batch_size, 1)
+    check_positive("scale_learning_rate", "learning_rate", learning_rate)
+    if rule not in ("linear", "sqrt", "none"):
         raise InvalidArgumentError(
-            f"scale_learning_rate: batch sizes must be >= 1, got batch_size={batch_size}, "
-            f"base_batch_size={base_batch_size}."
+            f"scale_learning_rate: unknown rule, got rule={rule!r}. "
+            "Use 'linear', 'sqrt' or 'none'."
         )
     ratio = batch_size / base_batch_size
     if rule == "linear":
         return learning_rate * ratio
     if rule == "sqrt":
         return learning_rate * math.sqrt(ratio)
-    if rule == "none":
-        return learning_rate
-    raise InvalidArgumentError(
-        f"scale_learning_rate: unknown rule, got rule={rule!r}. Use 'linear', 'sqrt' or 'none'."
-    )
+    return learning_rate  # rule "none"

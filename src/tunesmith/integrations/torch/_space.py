@@ -41,6 +41,15 @@ from tunesmith.integrations.torch._schedules import ScaleRule
 _BETA_NAME = {"adam": "beta_1", "rmsprop": "rho", "sgd": "momentum"}
 
 
+def _check_list(where: str, name: str, values: Any) -> None:
+    """Option lists are non-empty lists (a string would read as its letters)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+        fix = f"Write {name}=[{values!r}]." if isinstance(values, str) else "Give one or more."
+        raise InvalidArgumentError(
+            f"{where}: {name} must be a non-empty list, got {name}={values!r}. {fix}"
+        )
+
+
 def _choice_or_fixed(hp: Any, name: str, values: Sequence[Any]) -> Any:
     if len(values) == 1:
         return hp.Fixed(name, values[0])
@@ -48,6 +57,7 @@ def _choice_or_fixed(hp: Any, name: str, values: Sequence[Any]) -> Any:
 
 
 def _optimizer(hp: Any, optimizers: Sequence[OptimizerName]) -> dict[str, Any]:
+    _check_list("dense_space", "optimizers", optimizers)
     for name in optimizers:
         if name not in OPTIMIZERS:
             raise InvalidArgumentError(
@@ -65,6 +75,7 @@ def _optimizer(hp: Any, optimizers: Sequence[OptimizerName]) -> dict[str, Any]:
 
 
 def _batch_size(hp: Any, batch_sizes: Sequence[int]) -> int:
+    _check_list("dense_space", "batch_sizes", batch_sizes)
     default = 32 if 32 in batch_sizes else batch_sizes[0]
     return int(hp.Choice("batch_size", list(batch_sizes), ordered=True, default=default))
 
@@ -163,6 +174,7 @@ def dense_space(
         >>> list(hp.values)[:5]
         ['learning_rate', 'optimizer', 'beta_1', 'units', 'batch_size']
     """
+    _check_list("dense_space", "activations", activations)
     for name in activations:
         check_activation(name, "dense_space")
     min_units = 32 * math.ceil(n_outputs / 32)  # no layer narrower than the output

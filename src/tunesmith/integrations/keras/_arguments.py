@@ -1,0 +1,54 @@
+"""keras_tuner's arguments checked where they are given (a tuner or an oracle spec), before
+anything touches the project's files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.space import HyperParameters
+from tunesmith.storage._checks import check_study_name
+
+
+def check_arguments(
+    where: str,
+    *,
+    max_trials: Any,
+    seed: Any,
+    hyperparameters: Any,
+    max_model_size: Any,
+    directory: Any,
+    project_name: Any,
+    flags: dict[str, Any],
+) -> None:
+    """keras_tuner's arguments that tunesmith would otherwise meet only after
+    ``overwrite`` has deleted the project, or in every trial."""
+    for name, value in (("max_trials", max_trials), ("max_model_size", max_model_size)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise InvalidArgumentError(
+                f"{where}: {name} must be a positive integer or None, got {name}={value!r}."
+            )
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise InvalidArgumentError(
+            f"{where}: seed must be an integer >= 0 or None, got seed={seed!r}."
+        )
+    if hyperparameters is not None and not isinstance(hyperparameters, HyperParameters):
+        raise InvalidArgumentError(
+            f"{where}: hyperparameters must be a kt.HyperParameters, got "
+            f"hyperparameters={hyperparameters!r}. Build one: hp = kt.HyperParameters(); "
+            "hp.Float('learning_rate', 1e-4, 1e-2, sampling='log')."
+        )
+    if directory is not None and not isinstance(directory, str | Path):
+        raise InvalidArgumentError(
+            f"{where}: directory must be a folder (a str or Path), got directory={directory!r}."
+        )
+    if project_name is not None:
+        check_study_name(project_name, f"{where}: project_name")
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise InvalidArgumentError(
+                f"{where}: {name} must be True or False, got {name}={value!r}."
+            )
