@@ -74,3 +74,19 @@ class TestSeluConditions:
 
     def test_a_model_without_selu_is_not_checked(self) -> None:
         assert selu_problems(nn.Sequential(nn.Linear(4, 8), nn.Dropout()), torch.rand(9, 4)) == []
+
+
+def test_switches_and_numbers_of_the_spec_have_their_types() -> None:
+    from tunesmith.exceptions import InvalidArgumentError
+    from tunesmith.integrations.torch import GELU
+
+    with pytest.raises(
+        InvalidArgumentError, match="batch_norm must be True or False, got batch_norm='no'"
+    ):
+        DenseSpec(4, 3, batch_norm="no")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="dropout must be a number in"):
+        DenseSpec(4, 3, dropout="0.1")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="first_width must be an integer >= 1"):
+        DenseSpec(4, 3, first_width=100.5)  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="fast must be True"):
+        GELU(fast="no")  # type: ignore[arg-type]

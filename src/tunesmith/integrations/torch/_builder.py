@@ -18,6 +18,7 @@ import dataclasses
 import torch
 from torch import nn
 
+from tunesmith._validate import check_int_at_least
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._init import initialize
 from tunesmith.integrations.torch._layers import (
@@ -63,6 +64,16 @@ class DenseSpec:
                 raise InvalidArgumentError(
                     f"DenseSpec: {name} must be a positive integer, got {name}={value!r}."
                 )
+        if self.first_width is not None:
+            check_int_at_least("DenseSpec", "first_width", self.first_width, 1)
+        if not isinstance(self.batch_norm, bool):
+            raise InvalidArgumentError(
+                f"DenseSpec: batch_norm must be True or False, got batch_norm={self.batch_norm!r}."
+            )
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float):
+            raise InvalidArgumentError(
+                f"DenseSpec: dropout must be a number in [0, 1), got dropout={self.dropout!r}."
+            )
         check_activation(self.activation, "DenseSpec")
         if self.width < self.n_outputs:
             raise InvalidArgumentError(

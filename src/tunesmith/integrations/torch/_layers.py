@@ -35,6 +35,10 @@ class GELU(nn.Module):
 
     def __init__(self, *, fast: bool = False) -> None:
         super().__init__()
+        if not isinstance(fast, bool):
+            raise InvalidArgumentError(
+                f"GELU: fast must be True (z·σ(1.702z)) or False (exact), got fast={fast!r}."
+            )
         self.fast = fast
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
