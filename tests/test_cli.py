@@ -131,3 +131,11 @@ def test_worker_arguments_are_checked(url: str, args: list[str], message: str) -
 def test_summary_wants_a_positive_count(url: str) -> None:
     result = CliRunner().invoke(main, ["summary", "--storage", url, "--study", "cli", "-n", "0"])
     assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output
+
+
+def test_babysit_names_an_unknown_trial_and_a_bad_interval(url: str) -> None:
+    common = ["babysit", "--storage", url, "--study", "cli", "--once"]
+    result = CliRunner().invoke(main, [*common, "--trial", "99"])
+    assert result.exit_code == 1 and "study 'cli' has no trial number 99" in result.output
+    result = CliRunner().invoke(main, [*common, "--interval", "-1"])
+    assert result.exit_code == 2 and "-1.0 is not in the range x>0" in result.output

@@ -153,12 +153,14 @@ def report(storage: str, study: str, out: str | None) -> None:
     "--format",
     "fmt",
     type=click.Choice(["html", "png"]),
-    default="html",
-    show_default=True,
-    help="Interactive HTML (plotly) or PNG (matplotlib).",
+    default=None,
+    help="Interactive HTML (plotly) or PNG (matplotlib)  [default: from --out's "
+    "extension, else html]",
 )
-def plot(kind: str, storage: str, study: str, out: str | None, fmt: str) -> None:
+def plot(kind: str, storage: str, study: str, out: str | None, fmt: str | None) -> None:
     """Writes one plot: parallel, importance, history, curves or contour."""
+    if fmt is None:
+        fmt = "png" if out is not None and out.lower().endswith(".png") else "html"
     path = write_plot(_open(storage), study, kind, out, format=fmt)  # type: ignore[arg-type]
     click.echo(f"wrote {path}")
 
@@ -354,7 +356,13 @@ def fork(storage: str, study: str, number: int, step: int, changes: tuple[str, .
     "fork or retry first, else a new one). Ctrl-C pauses it; --run again resumes it from "
     "its last checkpoint.",
 )
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between refreshes.")
+@click.option(
+    "--interval",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds between refreshes.",
+)
 @click.option(
     "--once", is_flag=True, help="Print the view once and exit (with --run: at the end)."
 )

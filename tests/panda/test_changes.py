@@ -190,3 +190,31 @@ class TestFork:
         assert retry.state is TrialState.COMPLETED
         assert [r.step for r in retry.reports] == [2, 3]
         assert [r.metrics["learning_rate"] for r in retry.reports] == pytest.approx([0.001] * 2)
+
+
+def test_bad_trial_numbers_steps_and_budgets_are_clear_errors(tmp_path: Path) -> None:
+    from tunesmith.exceptions import InvalidArgumentError, TrialNotFoundError
+
+    tuner = tunesmith.Tuner("loss", storage=f"sqlite:///{tmp_path}/c.db", study="c", seed=0)
+
+    def f(trial):  # type: ignore[no-untyped-def]
+        for step in range(3):
+            trial.report(trial.hp.Float("lr", 1e-4, 1e-1, sampling="log"), step=step)
+        return 0.5
+
+    tuner.search(f, max_trials=1, progress=False)
+    storage = tuner.storage
+    for number in ("1", True, 1.0, -5):
+        with pytest.raises(InvalidArgumentError, match="trial number must be an integer >= 0"):
+            request_change(storage, "c", number, {"lr": 1e-3})  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="values must map parameter names"):
+        request_change(storage, "c", 0, "lr=1e-3")  # type: ignore[arg-type]
+    for budget in (-5, 0, 1, float("nan"), "x"):
+        with pytest.raises(InvalidArgumentError, match=r"budget must be a finite number of steps"):
+            fork_trial(storage, "c", 0, step=1, budget=budget)  # type: ignore[arg-type]
+    for step in (True, 1.0):
+        with pytest.raises(InvalidArgumentError, match="step must be an integer"):
+            fork_trial(storage, "c", 0, step=step)  # type: ignore[arg-type]
+    with pytest.raises(TrialNotFoundError):
+        lineage(storage, "c", 99)
+    assert len(storage.list_trials("c")) == 1  # nothing was queued

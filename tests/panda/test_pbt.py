@@ -93,6 +93,20 @@ class TestPopulation:
             PopulationBasedTraining(population=1)
         with pytest.raises(InvalidArgumentError, match=r"quantile must be in \(0, 0.5\]"):
             PopulationBasedTraining(quantile=0.7)
+        for kwargs, match in [
+            ({"quantile": "0.25"}, "quantile must be in .*got quantile='0.25'"),
+            (
+                {"perturb": (float("nan"),)},
+                r"perturb must be a non-empty list of positive, finite",
+            ),
+            ({"perturb": 1.2}, "got perturb=1.2"),
+            ({"resample_probability": "x"}, "resample_probability must be in"),
+            ({"hyperparameters": "lr"}, "hyperparameters must be a non-empty list of names"),
+            ({"hyperparameters": 5}, "got hyperparameters=5"),
+            ({"seed": -1}, "seed must be an integer >= 0, got seed=-1"),
+        ]:
+            with pytest.raises(InvalidArgumentError, match=match):
+                PopulationBasedTraining(**kwargs)  # type: ignore[arg-type]
 
 
 class TestWithTheToolkit:

@@ -93,6 +93,18 @@ def contour_data(
             f"{len(encoded)} in study {snapshot.study.name!r}. Wait for more trials."
         )
     names = encoded.names
+    if not names:
+        raise InvalidArgumentError(
+            f"contour_data: study {snapshot.study.name!r} has no parameters to plot. Define "
+            "some with trial.hp."
+        )
+    if params is not None and (
+        isinstance(params, str) or not 1 <= len(params) <= 2 or len(set(params)) != len(params)
+    ):
+        raise InvalidArgumentError(
+            f"contour_data: params must be one or two distinct parameter names, got "
+            f"params={params!r}. Write e.g. params=({names[0]!r},)."
+        )
     forest = forest if forest is not None else fit_forest(encoded, seed=seed)
     if params is None:
         params = tuple(importance(snapshot, forest=forest).ranking[:2])

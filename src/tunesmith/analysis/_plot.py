@@ -9,10 +9,12 @@ from tunesmith.analysis._contour import contour_data
 from tunesmith.analysis._curves import curves_data
 from tunesmith.analysis._history import history_data
 from tunesmith.analysis._importance import importance
+from tunesmith.analysis._output import output_path
 from tunesmith.analysis._parallel import parallel_data
 from tunesmith.analysis._snapshot import Snapshot, load_snapshot
 from tunesmith.analysis._tiers import compare_tiers
 from tunesmith.exceptions import InvalidArgumentError
+from tunesmith.trial import TrialState
 
 if TYPE_CHECKING:
     from tunesmith.storage import Storage
@@ -37,6 +39,35 @@ def _backend(format: str) -> Any:
     return _matplotlib
 
 
+#: Finished trials with a value each kind needs (contour checks its own).
+_NEEDS = {"parallel": 1, "importance": 2, "history": 1, "curves": 0}
+
+
+def _check_enough(snapshot: Snapshot, kind: str) -> None:
+    """A plot of too few trials would be a blank figure: refused with the counts."""
+    need = _NEEDS.get(kind)
+    if need is None:
+        return
+    have = len(snapshot.finished)
+    reported = sum(bool(t.reports) for t in snapshot.trials)
+    enough = reported > 0 if kind == "curves" else have >= need
+    if kind == "importance" and not snapshot.params:
+        enough = False
+    if not enough:
+        failed = sum(t.state is TrialState.FAILED for t in snapshot.trials)
+        what = (
+            "a trial that reported a value (trial.report)"
+            if kind == "curves"
+            else f"{need} finished trial{'s' if need > 1 else ''} with a value"
+            + (" and a parameter" if kind == "importance" else "")
+        )
+        raise InvalidArgumentError(
+            f"plot {kind}: needs {what}; study {snapshot.study.name!r} has "
+            f"{len(snapshot.trials)} trials, {have} with a value, {failed} failed. Run more "
+            "trials first."
+        )
+
+
 def make_figure(snapshot: Snapshot, kind: PlotKind, *, format: PlotFormat = "html") -> Any:
     """One plot of a study: a plotly Figure (``"html"``) or a matplotlib Figure (``"png"``).
 
@@ -54,6 +85,7 @@ def make_figure(snapshot: Snapshot, kind: PlotKind, *, format: PlotFormat = "htm
         MissingDependencyError: the plotting library is not installed.
     """
     backend = _backend(format)
+    _check_enough(snapshot, kind)
     if kind == "parallel":
         return backend.parallel_figure(parallel_data(snapshot))
     if kind == "importance":
@@ -95,8 +127,14 @@ def write_plot(
         raise InvalidArgumentError(
             f"plot: unknown kind, got kind={kind!r}. Use one of {', '.join(PLOT_KINDS)}."
         )
+    out = output_path(path, f"{study}-{kind}.{format}", storage, "plot")
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix in ("html", "htm", "png") and (suffix == "png") != (format == "png"):
+        raise InvalidArgumentError(
+            f"plot: the file {str(out)!r} says {suffix} but format={format!r}. Pass "
+            f"format={'png' if suffix == 'png' else 'html'!r}, or name a .{format} file."
+        )
     fig = make_figure(load_snapshot(storage, study), kind, format=format)
-    out = Path(path) if path is not None else Path(f"{study}-{kind}.{format}")
     if format == "html":
         return backend.write_html(fig, out)  # type: ignore[no-any-return]
     return backend.write_png(fig, out)  # type: ignore[no-any-return]

@@ -19,6 +19,7 @@ from tunesmith.analysis._curves import CurvesData, curves_data
 from tunesmith.analysis._encoding import encode
 from tunesmith.analysis._history import HistoryData, history_data
 from tunesmith.analysis._importance import Importance, importance
+from tunesmith.analysis._output import output_path
 from tunesmith.analysis._parallel import ParallelData, parallel_data
 from tunesmith.analysis._snapshot import Snapshot, load_snapshot
 from tunesmith.analysis._surrogate import fit_forest
@@ -217,7 +218,7 @@ def write_report(storage: Storage, study: str, path: str | Path | None = None) -
         StudyNotFoundError: no study of that name.
         MissingDependencyError: plotly or scikit-learn is not installed.
     """
+    out = output_path(path, f"{study}-report.html", storage, "report")
     data = report_data(load_snapshot(storage, study))
-    out = Path(path) if path is not None else Path(f"{study}-report.html")
     out.write_text(render_report(data), encoding="utf-8")
     return out

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from tunesmith._validate import check_int_at_least
+from tunesmith.analysis._output import output_path
 from tunesmith.exceptions import MissingDependencyError
 from tunesmith.trial import TrialState
 
@@ -99,19 +101,21 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
 
 def write_csv(storage: Storage, study: str, path: str | Path | None = None) -> str:
     """Writes all trials as CSV to ``path`` (and returns the text); needs no pandas."""
+    out = None if path is None else output_path(path, f"{study}-trials.csv", storage, "trials")
     rows = _rows(storage, study)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_columns(rows) or _BASE_COLUMNS)
     writer.writeheader()
     writer.writerows(rows)
     text = buffer.getvalue()
-    if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
     return text
 
 
 def summary_table(storage: Storage, study: str, n: int = 10) -> Table:
     """A rich table: the study's counts and its best ``n`` trials with their values."""
+    check_int_at_least("summary_table", "n", n, 1)
     s = storage.load_study(study)
     trials = storage.list_trials(study)
     counts = {state: sum(t.state is state for t in trials) for state in TrialState}

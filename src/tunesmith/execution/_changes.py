@@ -18,11 +18,12 @@ whose parent is another, starting from its checkpoint at a step, with some value
 from __future__ import annotations
 
 import json
+import math
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.exceptions import ChangeRefusedError, InvalidSpaceError
+from tunesmith.exceptions import ChangeRefusedError, InvalidArgumentError, InvalidSpaceError
 from tunesmith.space import SearchSpace, Value
 from tunesmith.trial import Trial, TrialState, utcnow
 
@@ -127,7 +128,13 @@ def request_change(
         ChangeRefusedError: the trial is not running, a parameter cannot change mid-run, or
             a value is outside its range; nothing is stored and the run goes on untouched.
     """
+    _check_number(number)
     where = f"change of trial {number}"
+    if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+        raise InvalidArgumentError(
+            f"{where}: values must map parameter names to values, got values={values!r}. "
+            "Write e.g. {'learning_rate': 3e-4}."
+        )
     trial = storage.get_trial(study, number)
     if trial.state is not TrialState.RUNNING:
         raise ChangeRefusedError(
@@ -258,8 +265,20 @@ def fork_trial(
     Raises:
         ChangeRefusedError: ``step`` was never reported, or a change is refused.
     """
-    parent = storage.get_trial(study, number)
+    _check_number(number)
     where = f"fork of trial {number}"
+    if isinstance(step, bool) or not isinstance(step, int):
+        raise InvalidArgumentError(f"{where}: step must be an integer, got step={step!r}.")
+    if budget is not None and (
+        isinstance(budget, bool)
+        or not isinstance(budget, int | float)
+        or not step + 1 <= budget < math.inf
+    ):
+        raise InvalidArgumentError(
+            f"{where}: budget must be a finite number of steps past step={step} (at least "
+            f"{step + 1}), got budget={budget!r}. Leave it out to keep the parent's."
+        )
+    parent = storage.get_trial(study, number)
     steps = [r.step for r in parent.reports]
     if step not in steps:
         shown = f"{steps[0]} … {steps[-1]}" if steps else "none yet"
@@ -284,9 +303,20 @@ def fork_trial(
     )
 
 
+def _check_number(number: object) -> None:
+    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+        raise InvalidArgumentError(
+            f"trial number must be an integer >= 0, got number={number!r}. See the trials "
+            "with tunesmith trials."
+        )
+
+
 def lineage(storage: Storage, study: str, number: int) -> list[Trial]:
     """Trial ``number`` and its ancestors (forks, retries, PBT), the oldest first."""
+    _check_number(number)
     trials = {t.number: t for t in storage.list_trials(study)}
+    if number not in trials:
+        storage.get_trial(study, number)  # raises the storage's not-found error
     chain: list[Trial] = []
     current: int | None = number
     while current is not None and current in trials and len(chain) <= len(trials):

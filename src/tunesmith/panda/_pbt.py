@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tunesmith._validate import check_int_at_least
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.execution._changes import CHANGEABLE_ATTR, fork_trial, values_at
 from tunesmith.space import Choice, SearchSpace, Value
@@ -51,6 +52,10 @@ class Segment:
     generation: int
     trial: Trial
     score: float | None
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value == value
 
 
 class PopulationBasedTraining:
@@ -115,17 +120,35 @@ class PopulationBasedTraining:
                 f"PopulationBasedTraining: a population needs at least 2 members to exploit "
                 f"one another, got population={population}."
             )
-        if not 0 < quantile <= 0.5:
+        where = "PopulationBasedTraining"
+        if not _is_number(quantile) or not 0 < quantile <= 0.5:
             raise InvalidArgumentError(
-                f"PopulationBasedTraining: quantile must be in (0, 0.5], got "
+                f"{where}: quantile must be in (0, 0.5], got "
                 f"quantile={quantile!r}. The bottom and top fractions must not overlap."
             )
-        if not 0 <= resample_probability <= 1 or not perturb or min(perturb) <= 0:
+        if not _is_number(resample_probability) or not 0 <= resample_probability <= 1:
             raise InvalidArgumentError(
-                f"PopulationBasedTraining: resample_probability must be in [0, 1] and perturb "
-                f"positive factors, got resample_probability={resample_probability!r}, "
-                f"perturb={tuple(perturb)!r}."
+                f"{where}: resample_probability must be in [0, 1], got "
+                f"resample_probability={resample_probability!r}."
             )
+        factors = perturb if isinstance(perturb, Sequence) and not isinstance(perturb, str) else ()
+        if not factors or not all(_is_number(f) and 0 < f < math.inf for f in factors):
+            raise InvalidArgumentError(
+                f"{where}: perturb must be a non-empty list of positive, finite factors, got "
+                f"perturb={perturb!r}. The default is (0.8, 1.25)."
+            )
+        if hyperparameters is not None and (
+            isinstance(hyperparameters, str)
+            or not isinstance(hyperparameters, Sequence)
+            or not hyperparameters
+            or not all(isinstance(h, str) for h in hyperparameters)
+        ):
+            raise InvalidArgumentError(
+                f"{where}: hyperparameters must be a non-empty list of names, got "
+                f"hyperparameters={hyperparameters!r}. Write e.g. ['learning_rate'], or None "
+                "for every one the training loop can change."
+            )
+        check_int_at_least(where, "seed", seed, 0)
         self.population = population
         self.interval = interval
         self.generations = generations

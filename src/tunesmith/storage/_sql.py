@@ -244,6 +244,11 @@ class SQLStorage(Storage):
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
+    @property
+    def database_file(self) -> Path | None:
+        """The SQLite file this storage keeps its studies in (None for PostgreSQL)."""
+        return sqlite_file(self.url)
+
     def _safe_url(self) -> str:
         return sa.engine.make_url(normalize_url(self.url)).render_as_string(hide_password=True)
 
