@@ -17,10 +17,10 @@ def check_arguments(
     max_trials: Any,
     seed: Any,
     hyperparameters: Any,
-    max_model_size: Any,
-    directory: Any,
-    project_name: Any,
     flags: dict[str, Any],
+    max_model_size: Any = None,
+    directory: Any = None,
+    project_name: Any = None,
 ) -> None:
     """keras_tuner's arguments that tunesmith would otherwise meet only after
     ``overwrite`` has deleted the project, or in every trial."""

@@ -51,9 +51,6 @@ class OracleSpec:
             max_trials=max_trials,
             seed=seed,
             hyperparameters=hyperparameters,
-            max_model_size=None,
-            directory=None,
-            project_name=None,
             flags={"allow_new_entries": allow_new_entries, "tune_new_entries": tune_new_entries},
         )
         self.objective = objective
