@@ -1,19 +1,33 @@
 """Argument checks shared by every public constructor, each with the house error shape:
-``where: the rule, got name=value.``"""
+``where: the rule, got name=value.``
+
+``check_positive`` and ``check_int_at_least`` take Python numbers only: their callers store
+the value in a study's settings, which must stay plain JSON. ``as_int`` and ``as_real``
+also take NumPy numbers (and, for ``as_real``, 0-d arrays and tensors) and return the value
+as a Python ``int`` or ``float``, for arguments that are only used."""
 
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+import numpy as np
 
 from tunesmith.exceptions import InvalidArgumentError
 
 
-def check_positive(where: str, name: str, value: Any, *, integer: bool = False) -> None:
-    """Raises unless ``value`` is a finite number (an int if ``integer``) greater than 0."""
+def check_positive(
+    where: str, name: str, value: Any, *, integer: bool = False, finite: bool = True
+) -> None:
+    """Raises unless ``value`` is a number (an int if ``integer``) greater than 0, and finite
+    unless ``finite`` is False."""
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value < math.inf:
-        kind = "integer" if integer else "finite number"
+    top = math.inf if finite else math.nan
+    ok = isinstance(value, kinds) and not isinstance(value, bool) and value > 0
+    if not ok or (finite and not value < top):
+        kind = "integer" if integer else "finite number" if finite else "number"
         raise InvalidArgumentError(
             f"{where}: {name} must be a positive {kind}, got {name}={value!r}."
         )
@@ -24,4 +38,89 @@ def check_int_at_least(where: str, name: str, value: Any, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise InvalidArgumentError(
             f"{where}: {name} must be an integer >= {low}, got {name}={value!r}."
+        )
+
+
+def as_int(where: str, name: str, value: Any, low: int, fix: str = "") -> int:
+    """``value`` as an ``int`` (a Python or NumPy integer) of at least ``low``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise InvalidArgumentError(
+            f"{where}: {name} must be an integer >= {low}, got {name}={value!r}." + _then(fix)
+        )
+    return int(value)
+
+
+def as_real(
+    where: str,
+    name: str,
+    value: Any,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+    fix: str = "",
+) -> float:
+    """``value`` as a finite ``float`` in the interval from ``low`` to ``high`` (open at an
+    end when asked): a Python or NumPy number, or a 0-d array or tensor."""
+    number = _real(value)
+    inside = number is not None and math.isfinite(number)
+    if inside:
+        assert number is not None
+        inside = (low < number if low_open else low <= number) and (
+            number < high if high_open else number <= high
+        )
+    if not inside:
+        bounds = ""
+        if low > -math.inf and high < math.inf:
+            left, right = "(" if low_open else "[", ")" if high_open else "]"
+            bounds = f" in {left}{low:g}, {high:g}{right}"
+        elif low > -math.inf:
+            bounds = f" {'>' if low_open else '>='} {low:g}"
+        elif high < math.inf:
+            bounds = f" {'<' if high_open else '<='} {high:g}"
+        raise InvalidArgumentError(
+            f"{where}: {name} must be a finite number{bounds}, got {name}={value!r}." + _then(fix)
+        )
+    assert number is not None
+    return number
+
+
+def _real(value: Any) -> float | None:
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if getattr(value, "ndim", None) == 0 and not isinstance(value, str | bytes):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def _then(fix: str) -> str:
+    return f" {fix}" if fix else ""
+
+
+def as_list(where: str, name: str, value: Any, fix: str = "") -> list[Any]:
+    """``value`` as a non-empty list: any iterable but a string (which would read as its
+    letters)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        items: list[Any] = []
+    else:
+        items = list(value)
+    if not items:
+        raise InvalidArgumentError(
+            f"{where}: {name} must be a non-empty list, got {name}={value!r}." + _then(fix)
+        )
+    return items
+
+
+def check_values(where: str, values: Any, example: str) -> None:
+    """Raises unless ``values`` maps parameter names (strings) to values."""
+    if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
+        raise InvalidArgumentError(
+            f"{where}: values must map parameter names to values, got values={values!r}. "
+            f"Write e.g. {example}."
         )

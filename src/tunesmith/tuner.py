@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import secrets
 import tempfile
 import time
@@ -163,12 +164,12 @@ class Tuner:
             )
         if seed is not None:
             check_int_at_least("Tuner", "seed", seed, 0)
-        if artifacts is not None and not isinstance(artifacts, (str, Path)):
+        if artifacts is not None and not isinstance(artifacts, str | os.PathLike):
             raise InvalidArgumentError(
                 f"Tuner: artifacts must be a folder (a str or Path), got artifacts={artifacts!r}."
             )
         self.study_name = "default" if study is None else study
-        check_study_name(self.study_name, "Tuner")
+        check_study_name(self.study_name, "Tuner", "study")
         self.storage = get_storage(storage)
         self.max_consecutive_failures = max_consecutive_failures
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
@@ -272,8 +273,8 @@ class Tuner:
             ("timeout", timeout, False),
             ("workers", workers, True),
         ):
-            if value is not None:
-                check_positive("Tuner.search", name, value, integer=integer)
+            if value is not None:  # timeout=inf: no timeout
+                check_positive("search", name, value, integer=integer, finite=name != "timeout")
         ends = self.oracle.ends_by_itself or self.scheduler.ends_by_itself
         if max_trials is None and timeout is None and not ends:
             raise InvalidArgumentError(

@@ -96,6 +96,23 @@ class TestGridSearch:
         tuner.search(lambda trial: 1.0, progress=False)  # it used to run without end
         assert [t.state for t in tuner.trials] == [TrialState.COMPLETED]
 
+    def test_a_first_trial_that_fails_before_defining_anything_does_not_end_the_grid(
+        self,
+    ) -> None:
+        calls = []
+
+        def f(trial):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            if len(calls) == 1:
+                raise ValueError("the data failed to load")
+            return trial.hp.Int("u", 1, 3)
+
+        tuner = Tuner("loss", oracle=GridSearch(), seed=0, max_consecutive_failures=3)
+        tuner.search(f, max_trials=5, progress=False)
+        states = [t.state for t in tuner.trials]
+        assert states[0] is TrialState.FAILED
+        assert sorted(t.values["u"] for t in tuner.trials[1:]) == [1, 2, 3]
+
 
 class TestCoarseToFine:
     def test_argument_errors(self) -> None:

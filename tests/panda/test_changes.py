@@ -205,16 +205,25 @@ def test_bad_trial_numbers_steps_and_budgets_are_clear_errors(tmp_path: Path) ->
     tuner.search(f, max_trials=1, progress=False)
     storage = tuner.storage
     for number in ("1", True, 1.0, -5):
-        with pytest.raises(InvalidArgumentError, match="trial number must be an integer >= 0"):
+        with pytest.raises(
+            InvalidArgumentError, match="request_change: number must be an integer >= 0"
+        ):
             request_change(storage, "c", number, {"lr": 1e-3})  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="values must map parameter names"):
         request_change(storage, "c", 0, "lr=1e-3")  # type: ignore[arg-type]
     for budget in (-5, 0, 1, float("nan"), "x"):
-        with pytest.raises(InvalidArgumentError, match=r"budget must be a finite number of steps"):
+        with pytest.raises(
+            InvalidArgumentError, match=r"budget must be a finite number >= 2, got budget="
+        ):
             fork_trial(storage, "c", 0, step=1, budget=budget)  # type: ignore[arg-type]
-    for step in (True, 1.0):
-        with pytest.raises(InvalidArgumentError, match="step must be an integer"):
+    for step in (True, 1.0, -1):
+        with pytest.raises(InvalidArgumentError, match="step must be an integer >= 0, got step="):
             fork_trial(storage, "c", 0, step=step)  # type: ignore[arg-type]
     with pytest.raises(TrialNotFoundError):
         lineage(storage, "c", 99)
     assert len(storage.list_trials("c")) == 1  # nothing was queued
+    # NumPy integers are trial numbers and steps too
+    import numpy as np
+
+    fork = fork_trial(storage, "c", np.int64(0), step=np.int64(1), budget=np.int64(3))
+    assert fork.budget == 3 and fork.attrs["fork"]["step"] == 1

@@ -91,22 +91,40 @@ class TestPopulation:
             match="at least 2 members to exploit one another, got population=1",
         ):
             PopulationBasedTraining(population=1)
-        with pytest.raises(InvalidArgumentError, match=r"quantile must be in \(0, 0.5\]"):
+        with pytest.raises(
+            InvalidArgumentError,
+            match=r"quantile must be a finite number in \(0, 0.5\], got quantile=0.7",
+        ):
             PopulationBasedTraining(quantile=0.7)
         for kwargs, match in [
-            ({"quantile": "0.25"}, "quantile must be in .*got quantile='0.25'"),
+            ({"quantile": "0.25"}, "quantile must be a finite number .*got quantile='0.25'"),
             (
                 {"perturb": (float("nan"),)},
-                r"perturb must be a non-empty list of positive, finite",
+                r"perturb must be a finite number > 0, got perturb=nan",
             ),
-            ({"perturb": 1.2}, "got perturb=1.2"),
-            ({"resample_probability": "x"}, "resample_probability must be in"),
-            ({"hyperparameters": "lr"}, "hyperparameters must be a non-empty list of names"),
+            ({"perturb": 1.2}, "perturb must be a non-empty list, got perturb=1.2"),
+            (
+                {"resample_probability": "x"},
+                r"resample_probability must be a finite number in \[0, 1\], got .*='x'",
+            ),
+            (
+                {"hyperparameters": "lr"},
+                "hyperparameters must be a non-empty list, got hyperparameters='lr'",
+            ),
             ({"hyperparameters": 5}, "got hyperparameters=5"),
             ({"seed": -1}, "seed must be an integer >= 0, got seed=-1"),
         ]:
             with pytest.raises(InvalidArgumentError, match=match):
                 PopulationBasedTraining(**kwargs)  # type: ignore[arg-type]
+        # NumPy numbers, arrays and sets are as good as Python's
+        pbt = PopulationBasedTraining(
+            quantile=np.float32(0.25),
+            perturb=np.array([0.8, 1.25]),
+            hyperparameters={"learning_rate"},
+            seed=np.int64(3),
+        )
+        assert (pbt.quantile, pbt.perturb, pbt.seed) == (0.25, (0.8, 1.25), 3)
+        assert pbt.hyperparameters == ["learning_rate"]
 
 
 class TestWithTheToolkit:

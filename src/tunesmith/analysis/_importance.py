@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int
 from tunesmith.analysis._encoding import Encoded, encode
 from tunesmith.analysis._snapshot import Snapshot
 from tunesmith.analysis._surrogate import Forest, decompose, fit_forest
@@ -110,7 +110,7 @@ def importance(
             f"importance: unknown method, got method={method!r}. "
             f"Use one of {', '.join(repr(m) for m in _METHODS)}."
         )
-    check_int_at_least("importance", "seed", seed, 0)
+    as_int("importance", "seed", seed, 0)
     encoded = encode(snapshot)
     names = encoded.names
     if len(encoded) < 2 or not names or np.ptp(encoded.values) == 0:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int
 from tunesmith.analysis._output import output_path
 from tunesmith.exceptions import MissingDependencyError
 from tunesmith.trial import TrialState
@@ -115,7 +115,7 @@ def write_csv(storage: Storage, study: str, path: str | Path | None = None) -> s
 
 def summary_table(storage: Storage, study: str, n: int = 10) -> Table:
     """A rich table: the study's counts and its best ``n`` trials with their values."""
-    check_int_at_least("summary_table", "n", n, 1)
+    as_int("summary_table", "n", n, 1)
     s = storage.load_study(study)
     trials = storage.list_trials(study)
     counts = {state: sum(t.state is state for t in trials) for state in TrialState}

@@ -18,12 +18,12 @@ whose parent is another, starting from its checkpoint at a step, with some value
 from __future__ import annotations
 
 import json
-import math
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.exceptions import ChangeRefusedError, InvalidArgumentError, InvalidSpaceError
+from tunesmith._validate import as_int, as_real, check_values
+from tunesmith.exceptions import ChangeRefusedError, InvalidSpaceError
 from tunesmith.space import SearchSpace, Value
 from tunesmith.trial import Trial, TrialState, utcnow
 
@@ -128,13 +128,9 @@ def request_change(
         ChangeRefusedError: the trial is not running, a parameter cannot change mid-run, or
             a value is outside its range; nothing is stored and the run goes on untouched.
     """
-    _check_number(number)
+    number = _trial_number("request_change", number)
     where = f"change of trial {number}"
-    if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
-        raise InvalidArgumentError(
-            f"{where}: values must map parameter names to values, got values={values!r}. "
-            "Write e.g. {'learning_rate': 3e-4}."
-        )
+    check_values(where, values, "{'learning_rate': 3e-4}")
     trial = storage.get_trial(study, number)
     if trial.state is not TrialState.RUNNING:
         raise ChangeRefusedError(
@@ -265,25 +261,25 @@ def fork_trial(
     Raises:
         ChangeRefusedError: ``step`` was never reported, or a change is refused.
     """
-    _check_number(number)
+    number = _trial_number("fork_trial", number)
     where = f"fork of trial {number}"
-    if isinstance(step, bool) or not isinstance(step, int):
-        raise InvalidArgumentError(f"{where}: step must be an integer, got step={step!r}.")
-    if budget is not None and (
-        isinstance(budget, bool)
-        or not isinstance(budget, int | float)
-        or not step + 1 <= budget < math.inf
-    ):
-        raise InvalidArgumentError(
-            f"{where}: budget must be a finite number of steps past step={step} (at least "
-            f"{step + 1}), got budget={budget!r}. Leave it out to keep the parent's."
+    step = as_int(where, "step", step, 0)
+    if budget is not None:
+        budget = as_real(
+            where,
+            "budget",
+            budget,
+            low=step + 1,
+            fix=f"It counts steps, so it must pass step={step}; leave it out to keep the "
+            "parent's.",
         )
     parent = storage.get_trial(study, number)
     steps = [r.step for r in parent.reports]
     if step not in steps:
         shown = f"{steps[0]} … {steps[-1]}" if steps else "none yet"
         raise ChangeRefusedError(
-            f"{where}: step must be one the trial reported (steps: {shown}), got step={step!r}."
+            f"{where}: step must be one the trial reported (steps: {shown}), got step={step!r}. "
+            "Fork from one of them (tunesmith babysit shows them)."
         )
     checked: dict[str, Value] = {}
     if values:
@@ -303,17 +299,13 @@ def fork_trial(
     )
 
 
-def _check_number(number: object) -> None:
-    if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-        raise InvalidArgumentError(
-            f"trial number must be an integer >= 0, got number={number!r}. See the trials "
-            "with tunesmith trials."
-        )
+def _trial_number(where: str, number: object) -> int:
+    return as_int(where, "number", number, 0, "List the trials with: tunesmith trials.")
 
 
 def lineage(storage: Storage, study: str, number: int) -> list[Trial]:
     """Trial ``number`` and its ancestors (forks, retries, PBT), the oldest first."""
-    _check_number(number)
+    number = _trial_number("lineage", number)
     trials = {t.number: t for t in storage.list_trials(study)}
     if number not in trials:
         storage.get_trial(study, number)  # raises the storage's not-found error

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from tunesmith._validate import check_values
 from tunesmith.exceptions import (
     DuplicatedTrialError,
-    InvalidArgumentError,
     SchedulerWaiting,
     SlotTakenError,
     StorageError,
@@ -436,11 +436,7 @@ class TrialRunner:
 
     def enqueue(self, values: Mapping[str, Any]) -> Trial:
         """Adds a configuration to run before the oracle's own (WAITING until claimed)."""
-        if not isinstance(values, Mapping) or not all(isinstance(k, str) for k in values):
-            raise InvalidArgumentError(
-                f"enqueue: values must map parameter names to values, got values={values!r}. "
-                "Write e.g. tuner.enqueue({'learning_rate': 1e-3, 'units': 64})."
-            )
+        check_values("enqueue", values, "tuner.enqueue({'learning_rate': 1e-3, 'units': 64})")
         space = self.storage.load_study(self.study).space
         # Under a scheduler it gets the budget (and rung) the scheduler gives queued ones.
         planned = self.scheduler.enqueued() if self.scheduler is not None else None

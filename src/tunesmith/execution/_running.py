@@ -27,7 +27,7 @@ StopRule = Callable[["RunningTrial", int, "float | None"], "str | None"]
 def _as_number(value: Any) -> float:
     """The reported value as a float: a number, or a scalar array or tensor."""
     try:
-        if isinstance(value, str | bytes | bool):
+        if isinstance(value, str | bytes | bool | np.bool_):
             raise TypeError
         return float(value)
     except (TypeError, ValueError):
@@ -238,7 +238,7 @@ def objective_value(result: Any, objective: Objective) -> tuple[float | None, st
             f"`return {objective.name}`, or a dict that contains it"
         )
     try:
-        if isinstance(result, str | bytes | bool):
+        if isinstance(result, str | bytes | bool | np.bool_):
             raise TypeError  # '0.5' or True is a bug in the objective, not a metric
         value = float(result)
     except (TypeError, ValueError):

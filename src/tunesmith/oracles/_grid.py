@@ -10,6 +10,7 @@ import numpy as np
 from tunesmith.exceptions import InvalidSpaceError, SearchSpaceExhausted
 from tunesmith.oracles._base import Oracle, Point, config_key, seen_keys
 from tunesmith.space import Value
+from tunesmith.trial import TrialState
 
 if TYPE_CHECKING:
     from tunesmith.space import Hyperparameter, SearchSpace
@@ -77,7 +78,7 @@ class GridSearch(Oracle):
         objective: Objective,
         rng: np.random.Generator,
     ) -> Point:
-        if not space.names and any(t.state.is_finished for t in history):
+        if not space.names and any(t.state is TrialState.COMPLETED for t in history):
             # An objective that defines nothing has one configuration, and it ran.
             raise SearchSpaceExhausted(
                 "GridSearch: the objective defines no hyperparameters, so its one "

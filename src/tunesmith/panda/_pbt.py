@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int, as_list, as_real
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.execution._changes import CHANGEABLE_ATTR, fork_trial, values_at
 from tunesmith.space import Choice, SearchSpace, Value
@@ -52,10 +52,6 @@ class Segment:
     generation: int
     trial: Trial
     score: float | None
-
-
-def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and value == value
 
 
 class PopulationBasedTraining:
@@ -121,34 +117,34 @@ class PopulationBasedTraining:
                 f"one another, got population={population}."
             )
         where = "PopulationBasedTraining"
-        if not _is_number(quantile) or not 0 < quantile <= 0.5:
-            raise InvalidArgumentError(
-                f"{where}: quantile must be in (0, 0.5], got "
-                f"quantile={quantile!r}. The bottom and top fractions must not overlap."
+        quantile = as_real(
+            where,
+            "quantile",
+            quantile,
+            low=0,
+            high=0.5,
+            low_open=True,
+            fix="The bottom and top fractions must not overlap.",
+        )
+        resample_probability = as_real(
+            where, "resample_probability", resample_probability, low=0, high=1
+        )
+        factors = as_list(where, "perturb", perturb, "The default is (0.8, 1.25).")
+        perturb = [as_real(where, "perturb", f, low=0, low_open=True) for f in factors]
+        if hyperparameters is not None:
+            hyperparameters = as_list(
+                where,
+                "hyperparameters",
+                hyperparameters,
+                "Write e.g. ['learning_rate'], or None for every one the loop can change.",
             )
-        if not _is_number(resample_probability) or not 0 <= resample_probability <= 1:
-            raise InvalidArgumentError(
-                f"{where}: resample_probability must be in [0, 1], got "
-                f"resample_probability={resample_probability!r}."
-            )
-        factors = perturb if isinstance(perturb, Sequence) and not isinstance(perturb, str) else ()
-        if not factors or not all(_is_number(f) and 0 < f < math.inf for f in factors):
-            raise InvalidArgumentError(
-                f"{where}: perturb must be a non-empty list of positive, finite factors, got "
-                f"perturb={perturb!r}. The default is (0.8, 1.25)."
-            )
-        if hyperparameters is not None and (
-            isinstance(hyperparameters, str)
-            or not isinstance(hyperparameters, Sequence)
-            or not hyperparameters
-            or not all(isinstance(h, str) for h in hyperparameters)
-        ):
-            raise InvalidArgumentError(
-                f"{where}: hyperparameters must be a non-empty list of names, got "
-                f"hyperparameters={hyperparameters!r}. Write e.g. ['learning_rate'], or None "
-                "for every one the training loop can change."
-            )
-        check_int_at_least(where, "seed", seed, 0)
+            for name in hyperparameters:
+                if not isinstance(name, str):
+                    raise InvalidArgumentError(
+                        f"{where}: hyperparameters must be names, got {name!r} among "
+                        f"hyperparameters={hyperparameters!r}."
+                    )
+        seed = as_int(where, "seed", seed, 0)
         self.population = population
         self.interval = interval
         self.generations = generations

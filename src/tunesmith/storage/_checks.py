@@ -13,18 +13,21 @@ from tunesmith.exceptions import InvalidArgumentError, SlotTakenError, StorageEr
 from tunesmith.trial import RETRY_OF_ATTR, Report, Trial, TrialState
 
 
-def check_study_name(name: object, where: str = "create_study") -> None:
-    """A study's name is a non-empty string that can also name its artifacts folder: no
-    path separator, and not ``.`` or ``..``."""
+def check_study_name(name: object, where: str = "create_study", param: str = "name") -> None:
+    """A study's name is a non-empty string that stays inside the artifacts folder when used
+    as a path under it: not absolute, and no ``..`` part (``exp/v1`` nests, which is fine)."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidArgumentError(
-            f"{where}: study must be a non-empty string, got study={name!r}. Name the study, "
-            "e.g. 'digits-mlp'."
+            f"{where}: {param} must be a non-empty string, got {param}={name!r}. Name the "
+            "study, e.g. 'digits-mlp'."
         )
-    if "/" in name or "\\" in name or name.strip() in (".", ".."):
+    parts = name.replace("\\", "/").split("/")
+    drive = len(parts[0]) == 2 and parts[0][0].isalpha() and parts[0][1] == ":"  # C:\\
+    if name.startswith(("/", "\\")) or ".." in parts or drive:
         raise InvalidArgumentError(
-            f"{where}: study also names the study's artifacts folder, so it cannot hold "
-            f"'/' or '\\' or be '.' or '..', got study={name!r}. Use e.g. 'digits-mlp-v2'."
+            f"{where}: {param} also names the study's artifacts folder, which it must not "
+            f"leave (an absolute path or a '..' part), got {param}={name!r}. Use e.g. "
+            "'digits-mlp-v2'."
         )
 
 

@@ -246,7 +246,9 @@ def test_bad_arguments_are_refused_before_overwrite_deletes_anything(
     assert db.is_file()
     again = kt.RandomSearch(small_model, objective="val_accuracy", directory=tmp_path)
     assert [t.value for t in again.engine.trials] == [0.5]
-    with pytest.raises(InvalidArgumentError, match="must be a positive integer, got -1"):
+    with pytest.raises(
+        InvalidArgumentError, match="num_trials must be an integer >= 1, got num_trials=-1"
+    ):
         again.get_best_models(-1)
 
 

@@ -36,7 +36,10 @@ class TestSizingRules:
     def test_bad_sizes(self) -> None:
         with pytest.raises(InvalidArgumentError, match="depth must be a positive integer"):
             DenseSpec(64, 10, depth=0)
-        with pytest.raises(InvalidArgumentError, match=r"dropout must be in \[0, 1\)"):
+        with pytest.raises(
+            InvalidArgumentError,
+            match=r"dropout must be a finite number in \[0, 1\), got dropout=1.0",
+        ):
             DenseSpec(64, 10, dropout=1.0)
 
     def test_dropout_regularizes_each_hidden_layer(self) -> None:
@@ -84,7 +87,7 @@ def test_switches_and_numbers_of_the_spec_have_their_types() -> None:
         InvalidArgumentError, match="batch_norm must be True or False, got batch_norm='no'"
     ):
         DenseSpec(4, 3, batch_norm="no")  # type: ignore[arg-type]
-    with pytest.raises(InvalidArgumentError, match="dropout must be a number in"):
+    with pytest.raises(InvalidArgumentError, match="dropout must be a finite number in"):
         DenseSpec(4, 3, dropout="0.1")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="first_width must be an integer >= 1"):
         DenseSpec(4, 3, first_width=100.5)  # type: ignore[arg-type]

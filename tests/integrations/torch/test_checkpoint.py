@@ -135,8 +135,9 @@ def test_missing_checkpoints_and_bad_arguments_are_clear(tmp_path: Path) -> None
         FileNotFoundError, match=r"no checkpoint at step=7 .*saved steps are \[3\]"
     ):
         ckpt.restore(model=model, step=7)
-    with pytest.raises(FileNotFoundError, match=r"no checkpoint at step='3'"):
+    with pytest.raises(InvalidArgumentError, match=r"step must be an integer >= 0, got step='3'"):
         ckpt.restore(model=model, step="3")  # type: ignore[arg-type]
+    assert ckpt.restore(model=model, step=np.int64(3)).step == 3  # NumPy integers are steps
     with pytest.raises(FileNotFoundError, match="no best model in"):
         ckpt.load_best(model)
     with pytest.raises(InvalidArgumentError, match=r"keep must be an integer >= 1, got keep=1.5"):

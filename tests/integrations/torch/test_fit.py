@@ -307,8 +307,10 @@ def test_data_refuses_targets_that_are_not_its_tasks() -> None:
         Data.from_arrays(x, [1.66, 2.42, 1.0, 0.0], x, [0, 1, 2, 0])  # no silent truncation
     with pytest.raises(InvalidArgumentError, match=r"got values such as \[-1.0\]"):
         Data.from_arrays(x, [0, 1, -1, 2], x, [0, 1, 2, 0])
-    with pytest.raises(InvalidArgumentError, match="binary targets must be 0 or 1"):
+    with pytest.raises(InvalidArgumentError, match=r"binary targets must lie in \[0, 1\]"):
         Data.from_arrays(x, [0, 1, 2, 1], x, [0, 1, 1, 0], task="binary")
+    soft = Data.from_arrays(x, [0.1, 0.9, 1, 0], x, [0, 1, 1, 0], task="binary").y_train
+    assert soft.tolist() == pytest.approx([0.1, 0.9, 1.0, 0.0])  # soft labels are fine
     with pytest.raises(InvalidArgumentError, match=r"task must be one of .*got task='bogus'"):
         Data.from_arrays(x, [0, 1, 1, 0], x, [0, 1, 1, 0], task="bogus")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match=r"x_val's examples must have x_train's shape"):

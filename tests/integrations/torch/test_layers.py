@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import tempfile
+
 import pytest
 import torch
 from scipy.stats import norm
@@ -100,9 +102,11 @@ def test_layer_helpers_refuse_bad_sizes_and_rates() -> None:
         InvalidArgumentError, match="n_units must be an integer >= 1, got n_units=0"
     ):
         make_batch_norm(0)
-    with pytest.raises(InvalidArgumentError, match=r"momentum must lie in \(0, 1\].*momentum=5"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"momentum must be a finite number in \(0, 1\], got momentum=5"
+    ):
         make_batch_norm(4, momentum=5)
-    with pytest.raises(InvalidArgumentError, match="eps must be a positive finite number"):
+    with pytest.raises(InvalidArgumentError, match="eps must be a finite number > 0, got eps=-1"):
         make_batch_norm(4, eps=-1)
     with pytest.raises(InvalidArgumentError, match="unknown initializer, got initializer='bogus'"):
         weight_std("bogus", 10, 10)  # type: ignore[arg-type]
@@ -110,3 +114,32 @@ def test_layer_helpers_refuse_bad_sizes_and_rates() -> None:
         weight_std("he", 0, 10)
     with pytest.raises(InvalidArgumentError, match="batch_size must be an integer >= 1"):
         next(batches(torch.zeros(4, 2), torch.zeros(4), -1))
+
+
+def test_numpy_numbers_are_as_good_as_python_ones() -> None:
+    """The checks take what a training script computes: NumPy integers and floats, 0-d
+    tensors; only strings, booleans and non-finite values are refused."""
+    import numpy as np
+
+    from tunesmith.integrations.torch import (
+        Checkpoint,
+        DenseSpec,
+        LRSchedule,
+        OptimizerSpec,
+        TrainingSpec,
+        batches,
+        scale_learning_rate,
+    )
+    from tunesmith.integrations.torch._init import weight_std
+    from tunesmith.integrations.torch._layers import make_batch_norm
+
+    spec = OptimizerSpec(learning_rate=np.float32(1e-3))
+    assert OptimizerSpec(learning_rate=torch.tensor(1e-3)).name == "adam"
+    TrainingSpec(spec, batch_size=np.int64(64), warmup_epochs=np.float64(0.5))
+    LRSchedule(warmup_steps=np.int64(10))
+    assert scale_learning_rate(0.01, np.int64(64), base_batch_size=32) == pytest.approx(0.02)
+    assert make_batch_norm(np.int64(8), momentum=None).momentum is None
+    assert weight_std("he", np.int64(2), 4) == pytest.approx(1.0)
+    DenseSpec(4, 3, width=64, first_width=np.int64(128), batch_norm=np.True_)
+    assert len(list(batches(torch.zeros(4, 2), torch.zeros(4), np.int64(2)))) == 2
+    assert Checkpoint(tempfile.mkdtemp(), keep=np.int64(2)).keep == 2

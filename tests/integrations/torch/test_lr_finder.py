@@ -101,7 +101,7 @@ def test_bad_range() -> None:
         ({"smoothing": 1.0}, r"smoothing must lie in \[0, 1\).*got smoothing=1.0"),
         ({"batch_size": 0}, "batch_size must be an integer >= 1, got batch_size=0"),
         ({"n_steps": 2.5}, "n_steps must be an integer >= 2, got n_steps=2.5"),
-        ({"max_lr": float("inf")}, "max_lr must be a positive finite number, got max_lr=inf"),
+        ({"max_lr": float("inf")}, "max_lr must be a finite number > 0, got max_lr=inf"),
         ({"y": torch.zeros(3).long()}, r"len\(x\)=4, len\(y\)=3"),
         ({"x": torch.zeros(0, 2), "y": torch.zeros(0).long()}, r"len\(x\)=0"),
     ],

@@ -50,12 +50,18 @@ def test_one_adam_step_follows_the_update_rule() -> None:
     ("kwargs", "match"),
     [
         ({"name": "adagrad"}, r"got name='adagrad'"),
-        ({"learning_rate": 0.0}, "learning_rate must be a positive finite number"),
-        ({"learning_rate": float("inf")}, "learning_rate must be a positive finite number"),
-        ({"learning_rate": "0.01"}, "learning_rate must be a number, got learning_rate='0.01'"),
-        ({"epsilon": float("nan")}, "epsilon must be a positive finite number, got epsilon=nan"),
+        (
+            {"learning_rate": 0.0},
+            "learning_rate must be a finite number > 0, got learning_rate=0.0",
+        ),
+        ({"learning_rate": float("inf")}, "learning_rate must be a finite number > 0"),
+        (
+            {"learning_rate": "0.01"},
+            "learning_rate must be a finite number > 0, got learning_rate='0.01'",
+        ),
+        ({"epsilon": float("nan")}, "epsilon must be a finite number > 0, got epsilon=nan"),
         ({"weight_decay": float("nan")}, "weight_decay must be a finite number >= 0"),
-        ({"momentum": 1.0}, r"momentum must be in \[0, 1\), got momentum=1.0"),
+        ({"momentum": 1.0}, r"momentum must be a finite number in \[0, 1\), got momentum=1.0"),
     ],
 )
 def test_bad_specs(kwargs: dict[str, object], match: str) -> None:

@@ -76,7 +76,10 @@ class TestBatchSizeScaling:
             scale_learning_rate(0.01, 64, rule="cubic")  # type: ignore[arg-type]
         with pytest.raises(InvalidArgumentError, match="got learning_rate='x'"):
             scale_learning_rate("x", 64, rule="none")  # type: ignore[arg-type]
-        with pytest.raises(InvalidArgumentError, match="learning_rate must be a positive"):
+        with pytest.raises(
+            InvalidArgumentError,
+            match="learning_rate must be a finite number > 0, got learning_rate=-1.0",
+        ):
             scale_learning_rate(-1.0, 64)
         with pytest.raises(InvalidArgumentError, match="batch_size must be an integer >= 1"):
             scale_learning_rate(0.01, 2.5)  # type: ignore[arg-type]
@@ -88,9 +91,12 @@ class TestBatchSizeScaling:
         ({"warmup_steps": 2.5}, "warmup_steps must be an integer >= 0, got warmup_steps=2.5"),
         (
             {"decay": "cosine", "total_steps": 10, "min_factor": -1.0},
-            r"min_factor must lie in \[0, 1\]",
+            r"min_factor must be a finite number in \[0, 1\], got min_factor=-1.0",
         ),
-        ({"decay": "inverse_time", "decay_rate": float("nan")}, "finite decay_rate >= 0"),
+        (
+            {"decay": "inverse_time", "decay_rate": float("nan")},
+            "decay_rate must be a finite number, got decay_rate=nan",
+        ),
     ],
 )
 def test_schedules_that_would_distort_the_rate_are_refused(

@@ -3,7 +3,7 @@ anything touches the project's files."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
 
 from tunesmith.exceptions import InvalidArgumentError
@@ -41,12 +41,12 @@ def check_arguments(
             f"hyperparameters={hyperparameters!r}. Build one: hp = kt.HyperParameters(); "
             "hp.Float('learning_rate', 1e-4, 1e-2, sampling='log')."
         )
-    if directory is not None and not isinstance(directory, str | Path):
+    if directory is not None and not isinstance(directory, str | os.PathLike):
         raise InvalidArgumentError(
             f"{where}: directory must be a folder (a str or Path), got directory={directory!r}."
         )
     if project_name is not None:
-        check_study_name(project_name, f"{where}: project_name")
+        check_study_name(project_name, where, "project_name")
     for name, value in flags.items():
         if not isinstance(value, bool):
             raise InvalidArgumentError(

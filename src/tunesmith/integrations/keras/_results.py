@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tunesmith.exceptions import InvalidArgumentError
+from tunesmith._validate import as_int
 from tunesmith.space import HyperParameters, SearchSpace
 from tunesmith.trial import Objective, TrialState
 from tunesmith.trial import Trial as Record
@@ -175,11 +175,13 @@ class OracleView:
 
     def get_best_trials(self, num_trials: int = 1) -> list[Trial]:
         """The best ``num_trials`` trials, best first."""
-        if isinstance(num_trials, bool) or not isinstance(num_trials, int) or num_trials < 1:
-            raise InvalidArgumentError(
-                f"get_best_trials: how many must be a positive integer, got {num_trials!r}. "
-                "Ask for 1 or more (get_best_models(1), get_best_hyperparameters(3))."
-            )
+        num_trials = as_int(
+            "get_best_trials",
+            "num_trials",
+            num_trials,
+            1,
+            "Ask for 1 or more: get_best_models(1), get_best_hyperparameters(3).",
+        )
         space = self._space()
         best = best_records(self._records(), self.objective)[:num_trials]
         return [Trial.from_record(r, space, self.objective) for r in best]

@@ -106,8 +106,9 @@ class Tuner:
         max_model_size: Models with more parameters fail their trial.
         optimizer, loss, metrics: When given, each model is compiled again with them.
         oracle: This class only (the subclasses choose their own): a ``kt.oracles`` oracle
-            (``RandomSearchOracle(objective=..., max_trials=...)``), whose arguments then
-            replace the tuner's, or a tunesmith oracle (default CoarseToFine).
+            (``RandomSearchOracle(objective=..., max_trials=...)``), which then holds
+            ``objective``, ``max_trials``, ``seed`` and ``hyperparameters`` (given to the
+            tuner as well, they are refused), or a tunesmith oracle (default CoarseToFine).
         logger: Accepted and ignored (keras_tuner's cloud logger).
 
     Raises:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.keras._arguments import check_arguments
 from tunesmith.oracles import BayesianOptimization, GridSearch, Oracle, RandomSearch
@@ -162,9 +162,9 @@ class HyperbandOracle(OracleSpec):
                 "hyperband_iterations); leave it out."
             )
         super().__init__(objective, **kwargs)
-        check_int_at_least("Hyperband", "max_epochs", max_epochs, 1)
-        check_int_at_least("Hyperband", "factor", factor, 2)
-        check_int_at_least("Hyperband", "hyperband_iterations", hyperband_iterations, 1)
+        as_int("Hyperband", "max_epochs", max_epochs, 1)
+        as_int("Hyperband", "factor", factor, 2)
+        as_int("Hyperband", "hyperband_iterations", hyperband_iterations, 1)
         self.max_epochs = max_epochs
         self.factor = factor
         self.hyperband_iterations = hyperband_iterations

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import torch
 from torch import nn
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int, as_real
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._init import initialize
 from tunesmith.integrations.torch._layers import (
@@ -65,15 +66,12 @@ class DenseSpec:
                     f"DenseSpec: {name} must be a positive integer, got {name}={value!r}."
                 )
         if self.first_width is not None:
-            check_int_at_least("DenseSpec", "first_width", self.first_width, 1)
-        if not isinstance(self.batch_norm, bool):
+            as_int("DenseSpec", "first_width", self.first_width, 1)
+        if not isinstance(self.batch_norm, bool | np.bool_):
             raise InvalidArgumentError(
                 f"DenseSpec: batch_norm must be True or False, got batch_norm={self.batch_norm!r}."
             )
-        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float):
-            raise InvalidArgumentError(
-                f"DenseSpec: dropout must be a number in [0, 1), got dropout={self.dropout!r}."
-            )
+        as_real("DenseSpec", "dropout", self.dropout, low=0, high=1, high_open=True)
         check_activation(self.activation, "DenseSpec")
         if self.width < self.n_outputs:
             raise InvalidArgumentError(
@@ -86,10 +84,6 @@ class DenseSpec:
                 f"DenseSpec: the first layer may be larger than the others, not smaller "
                 f"(a bottleneck), got first_width={self.first_width} < width={self.width}. "
                 "Use first_width >= width, or None."
-            )
-        if not 0.0 <= self.dropout < 1.0:
-            raise InvalidArgumentError(
-                f"DenseSpec: dropout must be in [0, 1), got dropout={self.dropout!r}."
             )
         if self.activation == "selu" and self.batch_norm:
             raise InvalidArgumentError(

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tunesmith._validate import as_int
 from tunesmith.exceptions import InvalidArgumentError
 
 _NAME = re.compile(r"^step-(\d+)\.pt$")
@@ -132,11 +133,13 @@ class Checkpoint:
     """
 
     def __init__(self, directory: str | Path, *, keep: int = 1) -> None:
-        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-            raise InvalidArgumentError(
-                f"Checkpoint: keep must be an integer >= 1, got keep={keep!r}. Keep 1 (the "
-                "latest) to resume, more to go back further."
-            )
+        keep = as_int(
+            "Checkpoint",
+            "keep",
+            keep,
+            1,
+            "Keep 1 (the latest) to resume, more to go back further.",
+        )
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.keep = keep
@@ -176,10 +179,7 @@ class Checkpoint:
         extra: Mapping[str, Any] | None = None,
     ) -> Path:
         """Saves the run's state at ``step``; returns the file."""
-        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-            raise InvalidArgumentError(
-                f"Checkpoint.save: step must be an integer >= 0, got step={step!r}."
-            )
+        step = as_int("Checkpoint.save", "step", step, 0)
         _check_extra(extra or {})
         path = self.path(step)
         _write(
@@ -227,7 +227,7 @@ class Checkpoint:
                     f"Checkpoint.restore: no checkpoint in {self.directory}. "
                     "Check latest() first, or save one."
                 )
-        elif isinstance(step, bool) or not isinstance(step, int) or step not in self.steps():
+        elif as_int("Checkpoint.restore", "step", step, 0) not in self.steps():
             raise FileNotFoundError(
                 f"Checkpoint.restore: no checkpoint at step={step!r} in {self.directory}; "
                 f"the saved steps are {self.steps()}. Pass one of them, or None for the latest."

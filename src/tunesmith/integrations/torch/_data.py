@@ -9,7 +9,7 @@ from typing import Any, get_args
 import numpy as np
 import torch
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._layers import Task
 
@@ -22,7 +22,13 @@ def as_tensor(values: Any, *, task: Task | None = None) -> torch.Tensor:
         raise InvalidArgumentError(
             f"Data: task must be one of {list(get_args(Task))}, got task={task!r}."
         )
-    if task in ("classification", "binary") and len(t):
+    if task == "binary" and len(t) and not bool(((t >= 0) & (t <= 1)).all()):
+        raise InvalidArgumentError(
+            f"Data: binary targets must lie in [0, 1] (labels, or soft labels), got values "
+            f"from {t.min().item()} to {t.max().item()}. Pass task='classification' for "
+            "more classes, task='regression' for other values."
+        )
+    if task == "classification" and len(t):
         labels = t.double()
         if not torch.equal(labels, labels.round()) or bool((labels < 0).any()):
             bad = labels[(labels != labels.round()) | (labels < 0)][:3].tolist()
@@ -31,11 +37,7 @@ def as_tensor(values: Any, *, task: Task | None = None) -> torch.Tensor:
                 f"as {bad}. Pass task='regression' for real-valued targets, or encode the "
                 "classes as integers."
             )
-        if task == "binary" and bool((labels > 1).any()):
-            raise InvalidArgumentError(
-                f"Data: binary targets must be 0 or 1, got values up to {labels.max().item()}."
-                " Pass task='classification' for more classes."
-            )
+
     if task == "classification":
         return t.long()
     return t.float()
@@ -112,7 +114,7 @@ def batches(
     shuffle: bool = True,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Mini-batches of ``(x, y)``, shuffled by ``generator``; the last may be smaller."""
-    check_int_at_least("batches", "batch_size", batch_size, 1)
+    as_int("batches", "batch_size", batch_size, 1)
     n = len(x)
     order = (
         torch.randperm(n, generator=generator).to(x.device)

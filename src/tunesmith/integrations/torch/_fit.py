@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int, as_real
 from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
 from tunesmith.integrations.torch._changes import (
     apply_values,
@@ -85,18 +85,9 @@ class TrainingSpec:
                 f"TrainingSpec: optimizer must be an OptimizerSpec, got "
                 f"optimizer={self.optimizer!r}. Write OptimizerSpec('adam', learning_rate=1e-3)."
             )
-        check_int_at_least("TrainingSpec", "batch_size", self.batch_size, 1)
-        check_int_at_least("TrainingSpec", "base_batch_size", self.base_batch_size, 1)
-        warmup = self.warmup_epochs
-        if (
-            isinstance(warmup, bool)
-            or not isinstance(warmup, int | float)
-            or not 0 <= warmup < math.inf
-        ):
-            raise InvalidArgumentError(
-                f"TrainingSpec: warmup_epochs must be a finite number >= 0, got "
-                f"warmup_epochs={warmup!r}."
-            )
+        as_int("TrainingSpec", "batch_size", self.batch_size, 1)
+        as_int("TrainingSpec", "base_batch_size", self.base_batch_size, 1)
+        as_real("TrainingSpec", "warmup_epochs", self.warmup_epochs, low=0)
         if self.decay not in DECAYS:
             raise InvalidArgumentError(
                 f"TrainingSpec: unknown decay, got decay={self.decay!r}. "
@@ -281,11 +272,17 @@ def train(
             f"reports, got objective={objective.name!r}. Use one of {list(names)}, or "
             "override HyperModel.fit to report it."
         )
-    check_int_at_least("train", "epochs", epochs, 1)
+    as_int("train", "epochs", epochs, 1)
     if patience is not None:
-        check_int_at_least("train", "patience", patience, 1)
-    check_int_at_least("train", "diagnostics_examples", diagnostics_examples, 1)
-    check_int_at_least("train", "keep_checkpoints", keep_checkpoints, 1)
+        as_int("train", "patience", patience, 1)
+    as_int("train", "diagnostics_examples", diagnostics_examples, 1)
+    as_int("train", "keep_checkpoints", keep_checkpoints, 1)
+    if resume_from is not None and not Checkpoint.holds_one(resume_from):
+        raise InvalidArgumentError(
+            f"train: resume_from must be a folder of checkpoints, got "
+            f"resume_from={str(resume_from)!r}, which holds none. Check the path (a trial's "
+            "folder: trial.directory), or leave resume_from out to start afresh."
+        )
     where = resolve_device(device)
     model.to(where)
     data = data.to(where)
@@ -334,12 +331,6 @@ def train(
         epochs = min(epochs, int(record.budget))
     trial.set_attr("epochs", epochs)
     changeable = declare_changeable(trial)
-    if resume_from is not None and not Checkpoint.holds_one(resume_from):
-        raise InvalidArgumentError(
-            f"train: resume_from must be a folder of checkpoints, got "
-            f"resume_from={str(resume_from)!r}, which holds none. Check the path (a trial's "
-            "folder: trial.directory), or leave resume_from out to start afresh."
-        )
     source = Checkpoint(resume_from) if resume_from is not None else ckpt
     at: int | None = None
     start_from = origin(trial, record) if resume_from is None else None

@@ -16,7 +16,7 @@ from typing import Literal, get_args
 import torch
 from torch import nn
 
-from tunesmith._validate import check_int_at_least
+from tunesmith._validate import as_int
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._layers import Activation, check_activation
 
@@ -54,8 +54,8 @@ def weight_std(
             f"weight_std: unknown initializer, got initializer={initializer!r}. Use one of "
             f"{list(get_args(Initializer))}."
         )
-    check_int_at_least("weight_std", "fan_in", fan_in, 1)
-    check_int_at_least("weight_std", "fan_out", fan_out, 1)
+    as_int("weight_std", "fan_in", fan_in, 1)
+    as_int("weight_std", "fan_out", fan_out, 1)
     if initializer == "he":
         return math.sqrt(2.0 / ((1.0 + negative_slope**2) * fan_in))
     if initializer == "lecun":

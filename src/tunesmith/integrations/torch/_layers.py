@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from typing import Literal, get_args
 
+import numpy as np
 import torch
 from torch import nn
 
-from tunesmith._validate import check_int_at_least, check_positive
+from tunesmith._validate import as_int, as_real
 from tunesmith.exceptions import InvalidArgumentError
 
 Activation = Literal["relu", "leaky_relu", "elu", "selu", "gelu", "gelu_fast", "tanh", "sigmoid"]
@@ -35,7 +36,7 @@ class GELU(nn.Module):
 
     def __init__(self, *, fast: bool = False) -> None:
         super().__init__()
-        if not isinstance(fast, bool):
+        if not isinstance(fast, bool | np.bool_):
             raise InvalidArgumentError(
                 f"GELU: fast must be True (z·σ(1.702z)) or False (exact), got fast={fast!r}."
             )
@@ -90,7 +91,7 @@ def make_activation(name: Activation, *, negative_slope: float = 0.01) -> nn.Mod
     return nn.Sigmoid()
 
 
-def make_batch_norm(n_units: int, *, eps: float = 1e-5, momentum: float = 0.1) -> nn.Module:
+def make_batch_norm(n_units: int, *, eps: float = 1e-5, momentum: float | None = 0.1) -> nn.Module:
     """Batch normalization of a dense layer's pre-activations ``z``.
 
     In training, each unit's ``z`` is normalized with the mean ``μ`` and the (biased)
@@ -99,16 +100,17 @@ def make_batch_norm(n_units: int, *, eps: float = 1e-5, momentum: float = 0.1) -
     batch's statistics. The dense builder puts it between the linear map and the
     activation, and drops the linear bias there (``β`` takes its place).
     """
-    check_int_at_least("make_batch_norm", "n_units", n_units, 1)
-    check_positive("make_batch_norm", "eps", eps)
-    if (
-        isinstance(momentum, bool)
-        or not isinstance(momentum, int | float)
-        or not 0 < momentum <= 1
-    ):
-        raise InvalidArgumentError(
-            f"make_batch_norm: momentum must lie in (0, 1] (the weight of each batch in the "
-            f"running averages), got momentum={momentum!r}. The default is 0.1."
+    as_int("make_batch_norm", "n_units", n_units, 1)
+    as_real("make_batch_norm", "eps", eps, low=0, low_open=True)
+    if momentum is not None:  # None: PyTorch's cumulative average
+        as_real(
+            "make_batch_norm",
+            "momentum",
+            momentum,
+            low=0,
+            high=1,
+            low_open=True,
+            fix="It weighs each batch in the running averages; the default is 0.1.",
         )
     return nn.BatchNorm1d(n_units, eps=eps, momentum=momentum)
 

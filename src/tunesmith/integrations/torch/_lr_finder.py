@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from tunesmith._validate import check_int_at_least, check_positive
+from tunesmith._validate import as_int, as_real
 from tunesmith.exceptions import InvalidArgumentError, MissingDependencyError
 from tunesmith.integrations.torch._data import batches
 from tunesmith.integrations.torch._optim import OptimizerSpec, make_optimizer
@@ -106,10 +106,10 @@ def find_learning_rate(
         The rates, smoothed losses, the suggestion and where the loss exploded.
     """
     where = "find_learning_rate"
-    check_positive(where, "min_lr", min_lr)
-    check_positive(where, "max_lr", max_lr)
-    check_int_at_least(where, "n_steps", n_steps, 2)
-    check_int_at_least(where, "batch_size", batch_size, 1)
+    as_real(where, "min_lr", min_lr, low=0, low_open=True)
+    as_real(where, "max_lr", max_lr, low=0, low_open=True)
+    as_int(where, "n_steps", n_steps, 2)
+    as_int(where, "batch_size", batch_size, 1)
     if not 0.0 <= smoothing < 1.0:
         raise InvalidArgumentError(
             f"{where}: smoothing must lie in [0, 1) (the past's weight in the moving "

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable
 from typing import Literal
 
 import torch
 
-from tunesmith._validate import check_positive
+from tunesmith._validate import as_real
 from tunesmith.exceptions import InvalidArgumentError
 
 OptimizerName = Literal["adam", "rmsprop", "sgd"]
@@ -53,33 +52,12 @@ class OptimizerSpec:
                 f"OptimizerSpec: unknown optimizer, got name={self.name!r}. "
                 f"Use one of {list(OPTIMIZERS)}."
             )
-        for name in (
-            "learning_rate",
-            "beta_1",
-            "beta_2",
-            "momentum",
-            "rho",
-            "weight_decay",
-            "epsilon",
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidArgumentError(
-                    f"OptimizerSpec: {name} must be a number, got {name}={value!r}."
-                )
-        check_positive("OptimizerSpec", "learning_rate", self.learning_rate)
-        check_positive("OptimizerSpec", "epsilon", self.epsilon)
+        where = "OptimizerSpec"
+        as_real(where, "learning_rate", self.learning_rate, low=0, low_open=True)
+        as_real(where, "epsilon", self.epsilon, low=0, low_open=True)
         for name in ("beta_1", "beta_2", "momentum", "rho"):
-            value = getattr(self, name)
-            if not 0.0 <= value < 1.0:
-                raise InvalidArgumentError(
-                    f"OptimizerSpec: {name} must be in [0, 1), got {name}={value!r}."
-                )
-        if not 0.0 <= self.weight_decay < math.inf:
-            raise InvalidArgumentError(
-                f"OptimizerSpec: weight_decay must be a finite number >= 0, got "
-                f"weight_decay={self.weight_decay!r}. Use 0 for none."
-            )
+            as_real(where, name, getattr(self, name), low=0, high=1, high_open=True)
+        as_real(where, "weight_decay", self.weight_decay, low=0, fix="Use 0 for none.")
 
 
 def make_optimizer(

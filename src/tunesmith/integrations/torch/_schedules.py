@@ -8,7 +8,7 @@ from typing import Literal
 
 import torch
 
-from tunesmith._validate import check_int_at_least, check_positive
+from tunesmith._validate import as_int, as_real
 from tunesmith.exceptions import InvalidArgumentError
 
 Decay = Literal["none", "cosine", "inverse_time", "exponential"]
@@ -58,20 +58,19 @@ class LRSchedule:
             raise InvalidArgumentError(
                 f"LRSchedule: unknown decay, got decay={self.decay!r}. Use one of {list(DECAYS)}."
             )
-        check_int_at_least("LRSchedule", "warmup_steps", self.warmup_steps, 0)
-        check_int_at_least("LRSchedule", "decay_steps", self.decay_steps, 1)
+        as_int("LRSchedule", "warmup_steps", self.warmup_steps, 0)
+        as_int("LRSchedule", "decay_steps", self.decay_steps, 1)
         if self.total_steps is not None:
-            check_int_at_least("LRSchedule", "total_steps", self.total_steps, 1)
-        for name, value in (("decay_rate", self.decay_rate), ("min_factor", self.min_factor)):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidArgumentError(
-                    f"LRSchedule: {name} must be a number, got {name}={value!r}."
-                )
-        if not 0.0 <= self.min_factor <= 1.0:
-            raise InvalidArgumentError(
-                f"LRSchedule: min_factor must lie in [0, 1] (the floor, as a share of the "
-                f"rate), got min_factor={self.min_factor!r}. Use e.g. min_factor=0.01."
-            )
+            as_int("LRSchedule", "total_steps", self.total_steps, 1)
+        as_real("LRSchedule", "decay_rate", self.decay_rate)
+        as_real(
+            "LRSchedule",
+            "min_factor",
+            self.min_factor,
+            low=0,
+            high=1,
+            fix="It is the floor, as a share of the rate: e.g. min_factor=0.01.",
+        )
         if self.decay == "cosine" and (
             self.total_steps is None or self.total_steps <= self.warmup_steps
         ):
@@ -135,9 +134,9 @@ def scale_learning_rate(
         >>> scale_learning_rate(0.01, 128, base_batch_size=32, rule="sqrt")
         0.02
     """
-    check_int_at_least("scale_learning_rate", "batch_size", batch_size, 1)
-    check_int_at_least("scale_learning_rate", "base_batch_size", base_batch_size, 1)
-    check_positive("scale_learning_rate", "learning_rate", learning_rate)
+    as_int("scale_learning_rate", "batch_size", batch_size, 1)
+    as_int("scale_learning_rate", "base_batch_size", base_batch_size, 1)
+    as_real("scale_learning_rate", "learning_rate", learning_rate, low=0, low_open=True)
     if rule not in ("linear", "sqrt", "none"):
         raise InvalidArgumentError(
             f"scale_learning_rate: unknown rule, got rule={rule!r}. "

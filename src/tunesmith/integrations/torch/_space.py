@@ -30,6 +30,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from tunesmith._validate import as_list
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._builder import DenseSpec
 from tunesmith.integrations.torch._fit import TrainingSpec
@@ -43,11 +44,8 @@ _BETA_NAME = {"adam": "beta_1", "rmsprop": "rho", "sgd": "momentum"}
 
 def _check_list(where: str, name: str, values: Any) -> None:
     """Option lists are non-empty lists (a string would read as its letters)."""
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
-        fix = f"Write {name}=[{values!r}]." if isinstance(values, str) else "Give one or more."
-        raise InvalidArgumentError(
-            f"{where}: {name} must be a non-empty list, got {name}={values!r}. {fix}"
-        )
+    fix = f"Write {name}=[{values!r}]." if isinstance(values, str) else "Give one or more."
+    as_list(where, name, values, fix)
 
 
 def _choice_or_fixed(hp: Any, name: str, values: Sequence[Any]) -> Any:
