@@ -194,9 +194,11 @@ def test_bad_tuner_arguments() -> None:
     [
         ({"study": ["a"]}, r"Tuner: study must be a non-empty string, got study=\['a'\]"),
         ({"study": ""}, "Tuner: study must be a non-empty string, got study=''"),
-        ({"study": "../../away"}, r"must not leave .*got study='../../away'"),
-        ({"study": "/abs"}, r"must not leave .*got study='/abs'"),
-        ({"study": ".."}, r"must not leave .*got study='\.\.'"),
+        ({"study": "../../away"}, r"must not leave or share .*got study='../../away'"),
+        ({"study": "/abs"}, r"must not leave or share .*got study='/abs'"),
+        ({"study": "."}, r"must not leave or share .*got study='\.'"),
+        ({"study": "a//b"}, r"must not leave or share .*got study='a//b'"),
+        ({"study": ".."}, r"must not leave or share .*got study='\.\.'"),
         ({"seed": -1}, "Tuner: seed must be an integer >= 0, got seed=-1"),
         ({"seed": 1.5}, "Tuner: seed must be an integer >= 0, got seed=1.5"),
         (

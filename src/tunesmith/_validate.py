@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -43,7 +43,11 @@ def check_int_at_least(where: str, name: str, value: Any, low: int) -> None:
 
 def as_int(where: str, name: str, value: Any, low: int, fix: str = "") -> int:
     """``value`` as an ``int`` (a Python or NumPy integer) of at least ``low``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+    if (
+        isinstance(value, bool | np.timedelta64)
+        or not isinstance(value, numbers.Integral)
+        or value < low
+    ):
         raise InvalidArgumentError(
             f"{where}: {name} must be an integer >= {low}, got {name}={value!r}." + _then(fix)
         )
@@ -74,11 +78,11 @@ def as_real(
         bounds = ""
         if low > -math.inf and high < math.inf:
             left, right = "(" if low_open else "[", ")" if high_open else "]"
-            bounds = f" in {left}{low:g}, {high:g}{right}"
+            bounds = f" in {left}{_bound(low)}, {_bound(high)}{right}"
         elif low > -math.inf:
-            bounds = f" {'>' if low_open else '>='} {low:g}"
+            bounds = f" {'>' if low_open else '>='} {_bound(low)}"
         elif high < math.inf:
-            bounds = f" {'<' if high_open else '<='} {high:g}"
+            bounds = f" {'<' if high_open else '<='} {_bound(high)}"
         raise InvalidArgumentError(
             f"{where}: {name} must be a finite number{bounds}, got {name}={value!r}." + _then(fix)
         )
@@ -87,16 +91,15 @@ def as_real(
 
 
 def _real(value: Any) -> float | None:
-    if isinstance(value, bool | np.bool_):
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # a 0-d array or tensor: its Python scalar
+    if isinstance(value, bool | np.bool_ | np.timedelta64) or not isinstance(value, numbers.Real):
         return None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if getattr(value, "ndim", None) == 0 and not isinstance(value, str | bytes):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return None
-    return None
+    return float(value)
+
+
+def _bound(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else f"{x:.6g}"
 
 
 def _then(fix: str) -> str:
@@ -104,12 +107,10 @@ def _then(fix: str) -> str:
 
 
 def as_list(where: str, name: str, value: Any, fix: str = "") -> list[Any]:
-    """``value`` as a non-empty list: any iterable but a string (which would read as its
-    letters)."""
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        items: list[Any] = []
-    else:
-        items = list(value)
+    """``value`` as a non-empty list: a sequence or a 1-d array, not a string (which would
+    read as its letters), nor a set or generator (no order, or used up by the check)."""
+    ordered = isinstance(value, Sequence) or getattr(value, "ndim", 0) == 1
+    items: list[Any] = [] if isinstance(value, str | bytes) or not ordered else list(value)
     if not items:
         raise InvalidArgumentError(
             f"{where}: {name} must be a non-empty list, got {name}={value!r}." + _then(fix)

@@ -100,7 +100,7 @@ class TestPopulation:
             ({"quantile": "0.25"}, "quantile must be a finite number .*got quantile='0.25'"),
             (
                 {"perturb": (float("nan"),)},
-                r"perturb must be a finite number > 0, got perturb=nan",
+                r"perturb\[0\] must be a finite number > 0, got perturb\[0\]=nan",
             ),
             ({"perturb": 1.2}, "perturb must be a non-empty list, got perturb=1.2"),
             (
@@ -116,11 +116,11 @@ class TestPopulation:
         ]:
             with pytest.raises(InvalidArgumentError, match=match):
                 PopulationBasedTraining(**kwargs)  # type: ignore[arg-type]
-        # NumPy numbers, arrays and sets are as good as Python's
+        # NumPy numbers and arrays are as good as Python's
         pbt = PopulationBasedTraining(
             quantile=np.float32(0.25),
             perturb=np.array([0.8, 1.25]),
-            hyperparameters={"learning_rate"},
+            hyperparameters=("learning_rate",),
             seed=np.int64(3),
         )
         assert (pbt.quantile, pbt.perturb, pbt.seed) == (0.25, (0.8, 1.25), 3)

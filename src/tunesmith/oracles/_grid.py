@@ -78,7 +78,8 @@ class GridSearch(Oracle):
         objective: Objective,
         rng: np.random.Generator,
     ) -> Point:
-        if not space.names and any(t.state is TrialState.COMPLETED for t in history):
+        ran = (TrialState.COMPLETED, TrialState.STOPPED)
+        if not space.names and any(t.state in ran for t in history):
             # An objective that defines nothing has one configuration, and it ran.
             raise SearchSpaceExhausted(
                 "GridSearch: the objective defines no hyperparameters, so its one "

@@ -130,7 +130,12 @@ class PopulationBasedTraining:
             where, "resample_probability", resample_probability, low=0, high=1
         )
         factors = as_list(where, "perturb", perturb, "The default is (0.8, 1.25).")
-        perturb = [as_real(where, "perturb", f, low=0, low_open=True) for f in factors]
+        perturb = [
+            as_real(
+                where, f"perturb[{i}]", f, low=0, low_open=True, fix="The default is (0.8, 1.25)."
+            )
+            for i, f in enumerate(factors)
+        ]
         if hyperparameters is not None:
             hyperparameters = as_list(
                 where,

@@ -23,10 +23,11 @@ def check_study_name(name: object, where: str = "create_study", param: str = "na
         )
     parts = name.replace("\\", "/").split("/")
     drive = len(parts[0]) == 2 and parts[0][0].isalpha() and parts[0][1] == ":"  # C:\\
-    if name.startswith(("/", "\\")) or ".." in parts or drive:
+    if name.startswith(("/", "\\")) or any(p in ("", ".", "..") for p in parts) or drive:
         raise InvalidArgumentError(
             f"{where}: {param} also names the study's artifacts folder, which it must not "
-            f"leave (an absolute path or a '..' part), got {param}={name!r}. Use e.g. "
+            f"leave or share (an absolute path, or an empty, '.' or '..' part), got "
+            f"{param}={name!r}. Use e.g. "
             "'digits-mlp-v2'."
         )
 

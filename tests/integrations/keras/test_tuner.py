@@ -230,6 +230,7 @@ def test_hyperband_refuses_max_trials(tmp_path: Path) -> None:
         ({"max_trials": 0}, "max_trials must be a positive integer or None, got max_trials=0"),
         ({"max_model_size": "big"}, "max_model_size must be a positive integer"),
         ({"tune_new_entries": "no"}, "tune_new_entries must be True or False"),
+        ({"project_name": "."}, r"project_name also names .*got project_name='\.'"),
     ],
 )
 def test_bad_arguments_are_refused_before_overwrite_deletes_anything(

@@ -143,3 +143,39 @@ def test_numpy_numbers_are_as_good_as_python_ones() -> None:
     DenseSpec(4, 3, width=64, first_width=np.int64(128), batch_norm=np.True_)
     assert len(list(batches(torch.zeros(4, 2), torch.zeros(4), np.int64(2)))) == 2
     assert Checkpoint(tempfile.mkdtemp(), keep=np.int64(2)).keep == 2
+
+
+def test_numpy_settings_reach_a_checkpoint_and_a_trial_as_python_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """NumPy settings are stored as Python numbers: the trial's attrs are JSON and the
+    checkpoint loads with weights_only=True."""
+    import numpy as np
+
+    import tunesmith
+    from tunesmith.integrations.torch import (
+        Checkpoint,
+        Data,
+        DenseNetwork,
+        DenseSpec,
+        OptimizerSpec,
+        TrainingSpec,
+        train,
+    )
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4))
+    data = Data.from_arrays(x, rng.integers(0, 3, 32), x[:8], rng.integers(0, 3, 8))
+    spec = TrainingSpec(
+        OptimizerSpec(learning_rate=np.float32(1e-2)),
+        batch_size=np.int64(8),
+        decay="exponential",
+        decay_rate=np.float32(0.5),
+        warmup_epochs=torch.tensor(0.5),
+    )
+    assert type(spec.optimizer.learning_rate) is float and type(spec.batch_size) is int
+    trial = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask()
+    result = train(
+        DenseNetwork(DenseSpec(4, 3, width=8)), data, trial, spec, epochs=np.int64(2), device="cpu"
+    )
+    assert result.epochs_run == 2
+    restored = Checkpoint(trial.directory).restore(model=DenseNetwork(DenseSpec(4, 3, width=8)))
+    assert restored.step == 1

@@ -162,9 +162,9 @@ class HyperbandOracle(OracleSpec):
                 "hyperband_iterations); leave it out."
             )
         super().__init__(objective, **kwargs)
-        as_int("Hyperband", "max_epochs", max_epochs, 1)
-        as_int("Hyperband", "factor", factor, 2)
-        as_int("Hyperband", "hyperband_iterations", hyperband_iterations, 1)
+        max_epochs = as_int("Hyperband", "max_epochs", max_epochs, 1)
+        factor = as_int("Hyperband", "factor", factor, 2)
+        hyperband_iterations = as_int("Hyperband", "hyperband_iterations", hyperband_iterations, 1)
         self.max_epochs = max_epochs
         self.factor = factor
         self.hyperband_iterations = hyperband_iterations

@@ -219,6 +219,8 @@ class Checkpoint:
 
         Raises:
             FileNotFoundError: There is no such checkpoint.
+            InvalidArgumentError: ``step`` is not an integer >= 0, or the checkpoint holds
+                another model's or optimizer's state.
         """
         if step is None:
             step = self.latest()

@@ -85,9 +85,20 @@ class TrainingSpec:
                 f"TrainingSpec: optimizer must be an OptimizerSpec, got "
                 f"optimizer={self.optimizer!r}. Write OptimizerSpec('adam', learning_rate=1e-3)."
             )
-        as_int("TrainingSpec", "batch_size", self.batch_size, 1)
-        as_int("TrainingSpec", "base_batch_size", self.base_batch_size, 1)
-        as_real("TrainingSpec", "warmup_epochs", self.warmup_epochs, low=0)
+        # Stored as Python numbers: they reach the JSON attrs and the checkpoints.
+        set_ = object.__setattr__
+        set_(self, "batch_size", as_int("TrainingSpec", "batch_size", self.batch_size, 1))
+        set_(
+            self,
+            "base_batch_size",
+            as_int("TrainingSpec", "base_batch_size", self.base_batch_size, 1),
+        )
+        set_(
+            self,
+            "warmup_epochs",
+            as_real("TrainingSpec", "warmup_epochs", self.warmup_epochs, low=0),
+        )
+        set_(self, "decay_rate", as_real("TrainingSpec", "decay_rate", self.decay_rate))
         if self.decay not in DECAYS:
             raise InvalidArgumentError(
                 f"TrainingSpec: unknown decay, got decay={self.decay!r}. "
@@ -272,11 +283,11 @@ def train(
             f"reports, got objective={objective.name!r}. Use one of {list(names)}, or "
             "override HyperModel.fit to report it."
         )
-    as_int("train", "epochs", epochs, 1)
+    epochs = as_int("train", "epochs", epochs, 1)
     if patience is not None:
-        as_int("train", "patience", patience, 1)
-    as_int("train", "diagnostics_examples", diagnostics_examples, 1)
-    as_int("train", "keep_checkpoints", keep_checkpoints, 1)
+        patience = as_int("train", "patience", patience, 1)
+    diagnostics_examples = as_int("train", "diagnostics_examples", diagnostics_examples, 1)
+    keep_checkpoints = as_int("train", "keep_checkpoints", keep_checkpoints, 1)
     if resume_from is not None and not Checkpoint.holds_one(resume_from):
         raise InvalidArgumentError(
             f"train: resume_from must be a folder of checkpoints, got "

@@ -53,11 +53,25 @@ class OptimizerSpec:
                 f"Use one of {list(OPTIMIZERS)}."
             )
         where = "OptimizerSpec"
-        as_real(where, "learning_rate", self.learning_rate, low=0, low_open=True)
-        as_real(where, "epsilon", self.epsilon, low=0, low_open=True)
+        # Stored as Python floats: they reach the optimizer, its checkpoints and the attrs.
+        set_ = object.__setattr__
+        set_(
+            self,
+            "learning_rate",
+            as_real(where, "learning_rate", self.learning_rate, low=0, low_open=True),
+        )
+        set_(self, "epsilon", as_real(where, "epsilon", self.epsilon, low=0, low_open=True))
         for name in ("beta_1", "beta_2", "momentum", "rho"):
-            as_real(where, name, getattr(self, name), low=0, high=1, high_open=True)
-        as_real(where, "weight_decay", self.weight_decay, low=0, fix="Use 0 for none.")
+            set_(
+                self,
+                name,
+                as_real(where, name, getattr(self, name), low=0, high=1, high_open=True),
+            )
+        set_(
+            self,
+            "weight_decay",
+            as_real(where, "weight_decay", self.weight_decay, low=0, fix="Use 0 for none."),
+        )
 
 
 def make_optimizer(

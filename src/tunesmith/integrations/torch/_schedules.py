@@ -58,12 +58,14 @@ class LRSchedule:
             raise InvalidArgumentError(
                 f"LRSchedule: unknown decay, got decay={self.decay!r}. Use one of {list(DECAYS)}."
             )
-        as_int("LRSchedule", "warmup_steps", self.warmup_steps, 0)
-        as_int("LRSchedule", "decay_steps", self.decay_steps, 1)
+        # Stored as Python numbers: the schedule is saved in checkpoints.
+        set_ = object.__setattr__
+        set_(self, "warmup_steps", as_int("LRSchedule", "warmup_steps", self.warmup_steps, 0))
+        set_(self, "decay_steps", as_int("LRSchedule", "decay_steps", self.decay_steps, 1))
         if self.total_steps is not None:
-            as_int("LRSchedule", "total_steps", self.total_steps, 1)
-        as_real("LRSchedule", "decay_rate", self.decay_rate)
-        as_real(
+            set_(self, "total_steps", as_int("LRSchedule", "total_steps", self.total_steps, 1))
+        set_(self, "decay_rate", as_real("LRSchedule", "decay_rate", self.decay_rate))
+        floor = as_real(
             "LRSchedule",
             "min_factor",
             self.min_factor,
@@ -71,6 +73,7 @@ class LRSchedule:
             high=1,
             fix="It is the floor, as a share of the rate: e.g. min_factor=0.01.",
         )
+        set_(self, "min_factor", floor)
         if self.decay == "cosine" and (
             self.total_steps is None or self.total_steps <= self.warmup_steps
         ):
