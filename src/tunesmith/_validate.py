@@ -1,10 +1,11 @@
 """Argument checks shared by every public constructor, each with the house error shape:
 ``where: the rule, got name=value.``
 
-``check_positive`` and ``check_int_at_least`` take Python numbers only: their callers store
-the value in a study's settings, which must stay plain JSON. ``as_int`` and ``as_real``
-also take NumPy numbers (and, for ``as_real``, 0-d arrays and tensors) and return the value
-as a Python ``int`` or ``float``, for arguments that are only used."""
+``check_positive`` and ``check_int_at_least`` take Python numbers only; their callers (the
+schedulers, the oracles, ``Tuner``) store the value in a study's settings as given. ``as_int``
+and ``as_real`` also take NumPy numbers (and, for ``as_real``, 0-d arrays and tensors) and
+return a Python ``int`` or ``float``, which the caller keeps: what reaches JSON attrs and
+``weights_only`` checkpoints stays plain."""
 
 from __future__ import annotations
 
