@@ -69,6 +69,16 @@ class TestPopulation:
         pbt.search(tuner, climb)
         assert len(tuner.trials) == 12
 
+    def test_a_named_hyperparameter_the_loop_cannot_change_is_an_error(self) -> None:
+        tuner = tunesmith.Tuner("score", seed=0)
+        pbt = PopulationBasedTraining(
+            population=4, interval=2, generations=3, seed=1, hyperparameters=["lr", "nope"]
+        )
+        with pytest.raises(InvalidArgumentError, match=r"got \['nope'\] among"):
+            pbt.search(tuner, climb)
+        first = [t for t in tuner.trials if _info(t)["generation"] == 0]
+        assert len(first) == 4 and all(t.state is TrialState.COMPLETED for t in first)
+
     def test_a_failed_member_is_replaced_by_a_top_one(self) -> None:
         pbt = PopulationBasedTraining(population=4, quantile=0.25, seed=0)
         objective = Objective("score")

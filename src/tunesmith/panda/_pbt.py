@@ -293,6 +293,15 @@ class PopulationBasedTraining:
         """New values for the explored hyperparameters, starting from ``values``."""
         names = self.hyperparameters or donor.attrs.get(CHANGEABLE_ATTR, [])
         allowed = set(donor.attrs.get(CHANGEABLE_ATTR, []))
+        if self.hyperparameters is not None:  # named by the user: a typo is an error
+            unknown = [n for n in self.hyperparameters if n not in space or n not in allowed]
+            if unknown:
+                raise InvalidArgumentError(
+                    f"PopulationBasedTraining: hyperparameters must be ones the training loop "
+                    f"can change, got {unknown!r} among hyperparameters="
+                    f"{self.hyperparameters!r}; it can change {sorted(allowed)}. Name some of "
+                    "those, or pass None for all of them."
+                )
         out: dict[str, Value] = {}
         for name in names:
             if name not in space or name not in values or name not in allowed:

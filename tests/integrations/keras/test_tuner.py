@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 import tunesmith.keras as kt
@@ -272,3 +273,10 @@ def test_oracle_specs_check_their_arguments_and_are_not_second_guessed(tmp_path:
         match=r"these belong to the oracle, got objective='loss', max_trials=3",
     ):
         kt.Tuner(small_model, objective="loss", max_trials=3, oracle=spec, directory=tmp_path)
+
+
+def test_search_names_a_bad_epochs(tmp_path: Path) -> None:
+    tuner = kt.RandomSearch(small_model, objective="val_accuracy", directory=tmp_path)
+    with pytest.raises(InvalidArgumentError, match="search: epochs must be an integer >= 1"):
+        tuner.search(np.zeros((4, 8, 8)), np.zeros(4), epochs=0, validation_split=0.5)
+    assert tuner.engine.trials == []

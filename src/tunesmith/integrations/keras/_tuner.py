@@ -11,6 +11,7 @@ from typing import Any
 
 import keras
 
+from tunesmith._validate import as_int
 from tunesmith.exceptions import InvalidArgumentError, TunesmithError
 from tunesmith.execution import RunningTrial
 from tunesmith.integrations.keras import _checkpoint
@@ -358,6 +359,8 @@ class Tuner:
             TooManyFailedTrials: ``max_consecutive_failed_trials`` trials failed in a row.
         """
         verbose = fit_kwargs.get("verbose", 1)
+        if "epochs" in fit_kwargs:  # a model trained for no epoch reports nothing to score
+            fit_kwargs["epochs"] = as_int("search", "epochs", fit_kwargs["epochs"], 1)
         callbacks = fit_kwargs.get("callbacks") or []
         if not isinstance(callbacks, list | tuple):
             raise InvalidArgumentError(
