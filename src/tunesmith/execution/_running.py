@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tunesmith._validate import as_int
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.execution._changes import ChangeFeed
 from tunesmith.space import HyperParameters, SearchSpace, Value
@@ -24,17 +25,26 @@ if TYPE_CHECKING:
 StopRule = Callable[["RunningTrial", int, "float | None"], "str | None"]
 
 
-def _as_number(value: Any) -> float:
-    """The reported value as a float: a number, or a scalar array or tensor."""
+def _scalar(value: Any) -> float | None:
+    """``value`` as a float (a number, or a scalar array or tensor), else None: a string
+    or a bool is a bug in the objective, not a metric."""
+    if isinstance(value, str | bytes | bool | np.bool_):
+        return None
     try:
-        if isinstance(value, str | bytes | bool | np.bool_):
-            raise TypeError
         return float(value)
     except (TypeError, ValueError):
+        return None
+
+
+def _as_number(value: Any) -> float:
+    """The reported value as a float."""
+    number = _scalar(value)
+    if number is None:
         raise InvalidArgumentError(
             f"trial.report: value must be a number, got value={value!r}. Report a float, "
             "e.g. trial.report(loss.item(), step=epoch)."
-        ) from None
+        )
+    return number
 
 
 class RunningTrial:
@@ -132,12 +142,8 @@ class RunningTrial:
                 )
         if step is None:
             step = 0 if self._last_step is None else self._last_step + 1
-        elif isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 0:
-            raise InvalidArgumentError(
-                f"trial.report: step must be a non-negative integer (the epoch or batch "
-                f"count), got step={step!r}."
-            )
-        step = int(step)
+        else:
+            step = as_int("trial.report", "step", step, 0, "Report the epoch or batch count.")
         value = None if value is None else _as_number(value)
         self.storage.report(self.study, self.number, step, value, metrics)
         self._last_step = step
@@ -237,11 +243,8 @@ def objective_value(result: Any, objective: Objective) -> tuple[float | None, st
             f"the objective returned None; return the metric ({objective.name}), e.g. "
             f"`return {objective.name}`, or a dict that contains it"
         )
-    try:
-        if isinstance(result, str | bytes | bool | np.bool_):
-            raise TypeError  # '0.5' or True is a bug in the objective, not a metric
-        value = float(result)
-    except (TypeError, ValueError):
+    value = _scalar(result)
+    if value is None:
         return None, (
             f"the objective returned {result!r}, which is not a number; return "
             f"{objective.name} as a float"

@@ -226,10 +226,10 @@ def test_hyperband_refuses_max_trials(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"seed": "abc"}, "seed must be an integer >= 0 or None, got seed='abc'"),
+        ({"seed": "abc"}, "seed must be an integer >= 0, got seed='abc'"),
         ({"hyperparameters": {"u": 2}}, r"hyperparameters must be a kt.HyperParameters"),
-        ({"max_trials": 0}, "max_trials must be a positive integer or None, got max_trials=0"),
-        ({"max_model_size": "big"}, "max_model_size must be a positive integer"),
+        ({"max_trials": 0}, "max_trials must be an integer >= 1, got max_trials=0"),
+        ({"max_model_size": "big"}, "max_model_size must be an integer >= 1"),
         ({"tune_new_entries": "no"}, "tune_new_entries must be True or False"),
         ({"project_name": "."}, r"project_name also names .*got project_name='\.'"),
     ],
@@ -255,9 +255,11 @@ def test_bad_arguments_are_refused_before_overwrite_deletes_anything(
 
 
 def test_oracle_specs_check_their_arguments_and_are_not_second_guessed(tmp_path: Path) -> None:
-    with pytest.raises(InvalidArgumentError, match="RandomSearchOracle: max_trials must be"):
+    with pytest.raises(
+        InvalidArgumentError, match="RandomSearchOracle: max_trials must be an integer >= 1"
+    ):
         kt.oracles.RandomSearchOracle(max_trials=-1)
-    with pytest.raises(InvalidArgumentError, match="seed must be an integer >= 0 or None"):
+    with pytest.raises(InvalidArgumentError, match="seed must be an integer >= 0, got seed='x'"):
         kt.oracles.GridSearchOracle(seed="x")
     with pytest.raises(
         InvalidArgumentError, match="Hyperband: max_epochs must be an integer >= 1"

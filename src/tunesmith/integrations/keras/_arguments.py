@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tunesmith._validate import as_int
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.space import HyperParameters
 from tunesmith.storage._checks import check_study_name
@@ -24,17 +25,13 @@ def check_arguments(
 ) -> None:
     """keras_tuner's arguments that tunesmith would otherwise meet only after
     ``overwrite`` has deleted the project, or in every trial."""
-    for name, value in (("max_trials", max_trials), ("max_model_size", max_model_size)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise InvalidArgumentError(
-                f"{where}: {name} must be a positive integer or None, got {name}={value!r}."
-            )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise InvalidArgumentError(
-            f"{where}: seed must be an integer >= 0 or None, got seed={seed!r}."
-        )
+    for name, value, low in (
+        ("max_trials", max_trials, 1),
+        ("max_model_size", max_model_size, 1),
+        ("seed", seed, 0),
+    ):
+        if value is not None:
+            as_int(where, name, value, low, "Or leave it out (None).")
     if hyperparameters is not None and not isinstance(hyperparameters, HyperParameters):
         raise InvalidArgumentError(
             f"{where}: hyperparameters must be a kt.HyperParameters, got "

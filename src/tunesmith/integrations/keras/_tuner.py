@@ -266,7 +266,7 @@ class Tuner:
             storage=f"sqlite:///{self.project_dir / 'tunesmith.db'}",
             study=self.project_name,
             space=space,
-            seed=seed,
+            seed=None if seed is None else int(seed),  # checked above; NumPy's too
             max_consecutive_failures=max_consecutive_failed_trials,
             artifacts=self.directory,
             **options,
