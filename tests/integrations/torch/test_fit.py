@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import shutil
@@ -298,6 +299,14 @@ def test_train_settings_are_checked_before_training(
     trial = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask()
     with pytest.raises(InvalidArgumentError, match=match):
         train(new_model(), digits, trial, SPEC, **{"epochs": 2, **kwargs})  # type: ignore[arg-type]
+
+
+def test_a_warmup_longer_than_the_run_is_refused(tmp_path: Path, digits: Data) -> None:
+    trial = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask()
+    spec = dataclasses.replace(SPEC, warmup_epochs=2.5)
+    with pytest.raises(InvalidArgumentError, match=r"warmup_epochs=2\.5 with epochs=2;"):
+        train(new_model(), digits, trial, spec, epochs=2)
+    assert not trial.record().reports  # refused before any training
     assert trial.record().reports == ()
 
 

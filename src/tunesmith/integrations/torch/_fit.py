@@ -267,7 +267,9 @@ def train(
         The best value, where its weights are, and the run's history.
 
     Raises:
-        InvalidArgumentError: The study's objective is not a metric this loop computes.
+        InvalidArgumentError: The study's objective is not a metric this loop computes,
+            or ``spec.warmup_epochs`` is longer than ``epochs`` (a trial's smaller budget
+            may stop inside the warmup: the promoted trial continues it).
     """
     if not isinstance(data, Data):
         raise InvalidArgumentError(
@@ -284,6 +286,15 @@ def train(
             "override HyperModel.fit to report it."
         )
     epochs = as_int("train", "epochs", epochs, 1)
+    if spec.warmup_epochs > epochs:
+        # A scheduler's budget may stop a run inside its warmup (it resumes later); the
+        # run's own length may not: the rate would never reach the one being tuned.
+        raise InvalidArgumentError(
+            f"train: the warmup is longer than the run, got "
+            f"spec.warmup_epochs={spec.warmup_epochs!r} with epochs={epochs!r}; the learning "
+            "rate would never reach its tuned value. Pass epochs >= warmup_epochs, or a "
+            "shorter warmup."
+        )
     if patience is not None:
         patience = as_int("train", "patience", patience, 1)
     diagnostics_examples = as_int("train", "diagnostics_examples", diagnostics_examples, 1)
