@@ -200,6 +200,14 @@ def main() -> None:
     for m in ours:
         r = ratio_text(ratio(got[m], needed))
         print(f"  {m:{w}s} reaches it after {got[m]} epochs: ratio {r} (target <= 0.33)")
+    print("\njudged by the test accuracy of each incumbent instead (validation still picks it)")
+    for p in peers:
+        _, final, took, at = reach(mean_test, ours, [p])
+        for m in ours:
+            r = ratio_text(ratio(at[m], took))
+            print(
+                f"  {m} reaches {p}'s final {final:.4f} ({took} epochs) after {at[m]}: ratio {r}"
+            )
     if args.shorter:
         bad = [b for b in args.shorter if not 0 < b <= budget]
         if bad:
