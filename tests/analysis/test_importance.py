@@ -105,11 +105,17 @@ class TestExactDecomposition:
         )
 
 
-def test_too_few_trials_give_zeros() -> None:
+def test_too_few_trials_are_refused_and_a_constant_value_scores_zeros() -> None:
     storage = InMemoryStorage()
     storage.create_study("s", Objective("loss"), SearchSpace([Float("x", 0.0, 1.0)]))
-    result = importance(load_snapshot(storage, "s"))
-    assert result.scores == {"x": 0.0} and result.n_trials == 0
+    for n in (0, 1):
+        with pytest.raises(InvalidArgumentError, match=rf"at least 2 finished .*got {n} in"):
+            importance(load_snapshot(storage, "s"))
+        t = storage.create_trial("s", values={"x": 0.2 + 0.5 * n})
+        storage.finish_trial("s", t.number, TrialState.COMPLETED, value=1.0)
+    for method in ("fanova", "binned"):
+        result = importance(load_snapshot(storage, "s"), method=method)  # type: ignore[arg-type]
+        assert result.scores == {"x": 0.0} and result.n_trials == 2
 
 
 def test_unknown_method_is_refused(memory_study) -> None:

@@ -86,7 +86,9 @@ def importance(
         The scores, most important first.
 
     Raises:
-        InvalidArgumentError: an unknown method.
+        InvalidArgumentError: an unknown method, or fewer than 2 finished trials with a
+            value (a study whose value never varied, or that has no parameters, scores
+            zeros).
         MissingDependencyError: fanova without scikit-learn.
 
     Example:
@@ -113,7 +115,14 @@ def importance(
     as_int("importance", "seed", seed, 0)
     encoded = encode(snapshot)
     names = encoded.names
-    if len(encoded) < 2 or not names or np.ptp(encoded.values) == 0:
+    if len(encoded) < 2:
+        # Nothing varies yet, so nothing can be measured: zeros would read as "nothing
+        # matters".
+        raise InvalidArgumentError(
+            f"importance: needs at least 2 finished trials with a value, got "
+            f"{len(encoded)} in study {snapshot.study.name!r}. Run more trials first."
+        )
+    if not names or np.ptp(encoded.values) == 0:
         zeros = dict.fromkeys(names, 0.0)
         return Importance(method, zeros, dict(zeros), {}, len(encoded))
     if method == "binned":
