@@ -272,6 +272,26 @@ def test_in_memory_studies_never_share_checkpoint_folders(tmp_path: Path) -> Non
     assert on_disk == tmp_path / "study-artifacts" / "digits" / "trial-0"
 
 
+def test_train_goes_to_the_device_its_worker_is_tied_to(
+    tmp_path: Path, digits: Data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tunesmith.integrations.torch import _fit
+
+    asked: list[object] = []
+    real = _fit.resolve_device
+    monkeypatch.setattr(_fit, "resolve_device", lambda d=None: asked.append(d) or real(d))
+    t = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path)
+    t.runner.device = DEVICE  # what search(devices=[DEVICE]) gives each worker
+    trial = t.ask()
+    assert trial.device == DEVICE
+    train(new_model(), digits, trial, SPEC, epochs=1, diagnostics=False)
+    assert asked == [DEVICE]  # not None: the worker's device, not "cuda if available"
+    # An explicit device still wins over the worker's.
+    asked.clear()
+    train(new_model(), digits, t.ask(), SPEC, epochs=1, diagnostics=False, device="cpu")
+    assert asked == ["cpu"]
+
+
 def test_the_objective_pickles_for_worker_processes(tmp_path: Path, digits: Data) -> None:
     fn = pickle.loads(pickle.dumps(DenseHyperModel(64, 10, **SMALL).objective(digits, epochs=1)))
     t = tunesmith.Tuner("val_accuracy", seed=0, artifacts=tmp_path)

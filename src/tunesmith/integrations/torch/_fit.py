@@ -240,7 +240,9 @@ def train(
         epochs: The most epochs to train.
         patience: Epochs without improvement before stopping; None never stops early.
         min_delta: Smallest change that counts as an improvement.
-        device: Where to train; ``"cuda"`` if available, else ``"cpu"``, when None.
+        device: Where to train. When None: the trial's device (a search with
+            ``devices=[...]`` ties each worker to one), else ``"cuda"`` if available, else
+            ``"cpu"``.
         diagnostics: Measure and report per-layer diagnostics each epoch.
         diagnostics_examples: Validation examples the diagnostics look at.
         find_lr: Run the learning-rate finder first and train at its suggestion instead
@@ -305,7 +307,8 @@ def train(
             f"resume_from={str(resume_from)!r}, which holds none. Check the path (a trial's "
             "folder: trial.directory), or leave resume_from out to start afresh."
         )
-    where = resolve_device(device)
+    # A worker tied to a device (search(devices=...)) trains there unless told otherwise.
+    where = resolve_device(device if device is not None else trial.device)
     model.to(where)
     data = data.to(where)
     loss_fn = TaskLoss(task)
