@@ -10,17 +10,25 @@ from typing import Any
 import torch
 
 import tunesmith
-from tunesmith.integrations.torch import Data, DenseHyperModel
+from tunesmith.integrations.torch import Data, DenseHyperModel, _fit
 from tunesmith.schedulers import ASHA
 
 DEVICE = os.environ.get("TUNESMITH_TEST_DEVICE", "cpu")
 
 
 class RecordsWhere(DenseHyperModel):
-    """Records where the trained weights ended up."""
+    """Records the device train() was asked for (None: it chose), and where the trained
+    weights ended up."""
 
     def fit(self, hp: Any, model: Any, data: Any, trial: Any, **options: Any) -> float:
-        value = super().fit(hp, model, data, trial, **options)
+        asked: list[object] = []
+        real = _fit.resolve_device
+        _fit.resolve_device = lambda d=None: asked.append(d) or real(d)  # type: ignore[assignment]
+        try:
+            value = super().fit(hp, model, data, trial, **options)
+        finally:
+            _fit.resolve_device = real
+        trial.set_attr("asked_for", [str(a) for a in asked])
         trial.set_attr("trained_on", str(next(model.parameters()).device))
         return value
 
@@ -43,6 +51,7 @@ def test_workers_sharing_a_device_train_and_resume_there(tmp_path: Path, digits:
     assert [t.state.value for t in trials] == ["completed"] * 8
     where = str(torch.device(DEVICE, 0) if DEVICE == "cuda" else torch.device(DEVICE))
     assert {t.attrs["trained_on"] for t in trials} == {where}
+    assert all(t.attrs["asked_for"] == [DEVICE] for t in trials)  # the worker's, not None
     assert {t.attrs["device"] for t in trials} == {DEVICE}
     assert len({t.worker for t in trials}) == 2
     promoted = [t for t in trials if t.parent is not None]

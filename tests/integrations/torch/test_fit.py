@@ -319,6 +319,14 @@ def test_train_settings_are_checked_before_training(
     trial = tunesmith.Tuner("val_loss", seed=0, artifacts=tmp_path).ask()
     with pytest.raises(InvalidArgumentError, match=match):
         train(new_model(), digits, trial, SPEC, **{"epochs": 2, **kwargs})  # type: ignore[arg-type]
+    assert trial.record().reports == ()
+
+
+def test_a_dense_model_refuses_a_warmup_longer_than_the_run_before_any_trial() -> None:
+    model = DenseHyperModel(64, 10, warmup_epochs=3.0)
+    with pytest.raises(InvalidArgumentError, match=r"warmup_epochs=3\.0 with epochs=2\."):
+        model.objective(None, epochs=2)
+    model.objective(None, epochs=3)  # as long as the run: fine
 
 
 def test_a_warmup_longer_than_the_run_is_refused(tmp_path: Path, digits: Data) -> None:
@@ -326,8 +334,7 @@ def test_a_warmup_longer_than_the_run_is_refused(tmp_path: Path, digits: Data) -
     spec = dataclasses.replace(SPEC, warmup_epochs=2.5)
     with pytest.raises(InvalidArgumentError, match=r"warmup_epochs=2\.5 with epochs=2;"):
         train(new_model(), digits, trial, spec, epochs=2)
-    assert not trial.record().reports  # refused before any training
-    assert trial.record().reports == ()
+    assert trial.record().reports == ()  # refused before any training
 
 
 def test_data_refuses_targets_that_are_not_its_tasks() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -152,6 +153,19 @@ class DenseHyperModel(HyperModel):
                 "options are dense_space's: activations, optimizers, batch_sizes, "
                 "max_units, max_layers, warmup_epochs, lr_scaling."
             ) from None
+
+    def objective(self, data: Any, **options: Any) -> Callable[[RunningTrial], float]:
+        """:meth:`HyperModel.objective`, refusing at once a warmup longer than the run
+        (``train`` would refuse it in every trial)."""
+        warmup = self.space.get("warmup_epochs", 0.0)
+        epochs = options.get("epochs", inspect.signature(train).parameters["epochs"].default)
+        if isinstance(warmup, int | float) and isinstance(epochs, int) and warmup > epochs:
+            raise InvalidArgumentError(
+                f"DenseHyperModel.objective: the warmup is longer than the run, got "
+                f"warmup_epochs={warmup!r} with epochs={epochs!r}. Pass epochs >= "
+                "warmup_epochs, or a shorter warmup."
+            )
+        return super().objective(data, **options)
 
     def build(self, hp: HyperParameters) -> DenseNetwork:
         spec, _ = dense_space(hp, self.n_inputs, self.n_outputs, **self.space)
