@@ -47,6 +47,18 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     return torch.device(device)
 
 
+def check_warmup(where: str, warmup_epochs: float, epochs: int) -> None:
+    """Refuses a warmup longer than the run: the rate would never reach the one being
+    tuned. (A scheduler's smaller budget may still stop a run inside its warmup: the
+    promoted trial continues it.)"""
+    if warmup_epochs > epochs:
+        raise InvalidArgumentError(
+            f"{where}: the warmup is longer than the run, got warmup_epochs={warmup_epochs!r} "
+            f"with epochs={epochs!r}; the learning rate would never reach its tuned value. "
+            "Pass epochs >= warmup_epochs, or a shorter warmup."
+        )
+
+
 def metric_names(task: Task) -> tuple[str, ...]:
     """The metrics :func:`train` reports for ``task`` (a study's objective must be one)."""
     if task == "regression":
@@ -288,15 +300,7 @@ def train(
             "override HyperModel.fit to report it."
         )
     epochs = as_int("train", "epochs", epochs, 1)
-    if spec.warmup_epochs > epochs:
-        # A scheduler's budget may stop a run inside its warmup (it resumes later); the
-        # run's own length may not: the rate would never reach the one being tuned.
-        raise InvalidArgumentError(
-            f"train: the warmup is longer than the run, got "
-            f"spec.warmup_epochs={spec.warmup_epochs!r} with epochs={epochs!r}; the learning "
-            "rate would never reach its tuned value. Pass epochs >= warmup_epochs, or a "
-            "shorter warmup."
-        )
+    check_warmup("train", spec.warmup_epochs, epochs)
     if patience is not None:
         patience = as_int("train", "patience", patience, 1)
     diagnostics_examples = as_int("train", "diagnostics_examples", diagnostics_examples, 1)

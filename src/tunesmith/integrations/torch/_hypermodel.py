@@ -12,7 +12,7 @@ from torch import nn
 
 from tunesmith.exceptions import InvalidArgumentError
 from tunesmith.integrations.torch._builder import DenseNetwork
-from tunesmith.integrations.torch._fit import TrainingSpec, train
+from tunesmith.integrations.torch._fit import TrainingSpec, check_warmup, train
 from tunesmith.integrations.torch._layers import Activation, Task
 from tunesmith.integrations.torch._optim import OptimizerName
 from tunesmith.integrations.torch._space import dense_space, training_space
@@ -159,12 +159,8 @@ class DenseHyperModel(HyperModel):
         (``train`` would refuse it in every trial)."""
         warmup = self.space.get("warmup_epochs", 0.0)
         epochs = options.get("epochs", inspect.signature(train).parameters["epochs"].default)
-        if isinstance(warmup, int | float) and isinstance(epochs, int) and warmup > epochs:
-            raise InvalidArgumentError(
-                f"DenseHyperModel.objective: the warmup is longer than the run, got "
-                f"warmup_epochs={warmup!r} with epochs={epochs!r}. Pass epochs >= "
-                "warmup_epochs, or a shorter warmup."
-            )
+        if isinstance(warmup, int | float) and isinstance(epochs, int):
+            check_warmup("DenseHyperModel.objective", warmup, epochs)
         return super().objective(data, **options)
 
     def build(self, hp: HyperParameters) -> DenseNetwork:
