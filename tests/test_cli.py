@@ -139,3 +139,63 @@ def test_babysit_names_an_unknown_trial_and_a_bad_interval(url: str) -> None:
     assert result.exit_code == 1 and "study 'cli' has no trial number 99" in result.output
     result = CliRunner().invoke(main, [*common, "--interval", "-1"])
     assert result.exit_code == 2 and "-1.0 is not in the range x>0" in result.output
+
+
+def test_a_worker_refuses_another_scheduler_than_the_studys(tmp_path: Path) -> None:
+    from tunesmith.schedulers import SuccessiveHalving
+
+    url = f"sqlite:///{tmp_path}/sh.db"
+    Tuner("score", storage=url, study="sh", scheduler=SuccessiveHalving(3))
+    (tmp_path / "obj.py").write_text("def objective(trial):\n    return 1.0\n")
+    (tmp_path / "sched.py").write_text(
+        "from tunesmith.schedulers import SuccessiveHalving\n"
+        "def nine():\n"
+        "    return SuccessiveHalving(9)\n"
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "worker",
+            "--storage",
+            url,
+            "--study",
+            "sh",
+            "--scheduler",
+            f"{tmp_path / 'sched.py'}:nine",
+            f"{tmp_path / 'obj.py'}:objective",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "study 'sh' was created with the scheduler SuccessiveHalving(" in result.output
+    assert tunesmith.get_storage(url).list_trials("sh") == []  # nothing ran
+
+
+def test_a_worker_writes_where_the_study_was_created_to(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/a.db"
+    (tmp_path / "obj.py").write_text(
+        "def objective(trial):\n"
+        "    trial.set_attr('dir', str(trial.directory))\n"
+        "    return trial.hp.Float('x', 0.0, 1.0)\n"
+    )
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("obj_a", tmp_path / "obj.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # Created with a relative artifacts folder: stored absolute, for any worker's cwd.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(tmp_path)
+        Tuner("score", storage=url, study="a", seed=0, artifacts="art").search(
+            module.objective, max_trials=1, progress=False
+        )
+    worker = ["worker", "--storage", url, "--study", "a", f"{tmp_path / 'obj.py'}:objective"]
+    assert CliRunner().invoke(main, [*worker, "--max-trials", "2"]).exit_code == 0
+    other = tmp_path / "elsewhere"
+    result = CliRunner().invoke(main, [*worker, "--max-trials", "3", "--artifacts", str(other)])
+    assert result.exit_code == 0, result.output
+    dirs = [t.attrs["dir"] for t in tunesmith.get_storage(url).list_trials("a")]
+    art = tmp_path / "art" / "a"
+    assert dirs == [str(art / "trial-0"), str(art / "trial-1"), str(other / "a" / "trial-2")]
+    # A Tuner that resumes the study without artifacts= finds the same folder.
+    assert Tuner("score", storage=url, study="a").ask().directory == art / "trial-3"

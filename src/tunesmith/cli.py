@@ -248,7 +248,14 @@ def _made(target: str, what: str, kind: type) -> Any:
 @click.option(
     "--scheduler",
     "scheduler_target",
-    help="module:factory returning the scheduler; default: the study's own.",
+    help="module:factory returning the scheduler; default: the study's own (another one is "
+    "refused, as a Tuner refuses it).",
+)
+@click.option(
+    "--artifacts",
+    type=click.Path(file_okay=False),
+    help="Folder for trial files (checkpoints); default: the one the study was created "
+    "with, else beside the SQLite file.",
 )
 def worker(
     storage: str,
@@ -259,6 +266,7 @@ def worker(
     device: str | None,
     oracle_target: str | None,
     scheduler_target: str | None,
+    artifacts: str | None,
 ) -> None:
     """Joins a study as one more worker: runs OBJECTIVE (module:function) on its trials.
 
@@ -271,7 +279,7 @@ def worker(
     from tunesmith.execution import TrialRunner
     from tunesmith.execution._worker import work
     from tunesmith.oracles import Oracle, from_settings
-    from tunesmith.tuner import artifacts_dir
+    from tunesmith.tuner import _check_same_scheduler, artifacts_dir
 
     s = _open(storage)
     record = s.load_study(study)
@@ -281,11 +289,12 @@ def worker(
         else from_settings(record.settings.get("oracle", {}))
     )
     fn = _load(objective, "OBJECTIVE")
-    scheduler = (
-        _made(scheduler_target, "--scheduler", schedulers.Scheduler)
-        if scheduler_target
-        else schedulers.from_settings(record.settings.get("scheduler", {}))
-    )
+    stored = record.settings.get("scheduler", {})
+    if scheduler_target:
+        scheduler = _made(scheduler_target, "--scheduler", schedulers.Scheduler)
+        _check_same_scheduler(study, stored, scheduler)  # a Tuner refuses another, too
+    else:
+        scheduler = schedulers.from_settings(stored)
     runner = TrialRunner(
         s,
         study,
@@ -294,7 +303,7 @@ def worker(
         device=device,
         max_retries=1,
         scheduler=scheduler,
-        artifacts=artifacts_dir(s, study),
+        artifacts=artifacts_dir(s, study, artifacts, record.settings),
     )
     result = work(
         runner,

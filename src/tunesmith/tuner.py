@@ -33,10 +33,19 @@ from tunesmith.study import Study
 from tunesmith.trial import Objective, Trial
 
 
-def artifacts_dir(storage: Storage, study: str, artifacts: str | Path | None = None) -> Path:
-    """The study's folder for trial files: see Tuner's ``artifacts``."""
+def artifacts_dir(
+    storage: Storage,
+    study: str,
+    artifacts: str | Path | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Path:
+    """The study's folder for trial files: see Tuner's ``artifacts``. Without
+    ``artifacts``, the folder the study was created with (its stored ``settings``), so
+    every worker finds the checkpoints the others wrote."""
+    if artifacts is None and settings is not None:
+        artifacts = settings.get("artifacts")
     if artifacts is not None:
-        return Path(artifacts) / study
+        return Path(artifacts).absolute() / study
     url = getattr(storage, "url", "")
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         db = Path(url[len("sqlite:///") :])
@@ -108,8 +117,10 @@ class Tuner:
         max_retries: A trial whose worker died (killed, machine lost) is run again as a new
             trial with the same values, up to this many times.
         artifacts: Folder for trial files (checkpoints); each study gets a subfolder and
-            each trial ``trial-<n>`` in it. By default beside a SQLite file
-            (``study.db`` → ``study-artifacts/``), else in the system's temporary folder.
+            each trial ``trial-<n>`` in it. A new study stores it (absolute), so a
+            ``tunesmith worker`` or a later Tuner without ``artifacts`` uses it too. By
+            default the stored one, else beside a SQLite file (``study.db`` →
+            ``study-artifacts/``), else in the system's temporary folder.
 
     Example:
         >>> from tunesmith import Tuner
@@ -173,7 +184,7 @@ class Tuner:
         self.storage = get_storage(storage)
         self.max_consecutive_failures = max_consecutive_failures
         declared = space if isinstance(space, SearchSpace) else SearchSpace(space or ())
-        settings = self._open_study(declared, seed).settings
+        settings = self._open_study(declared, seed, artifacts).settings
         stored = settings.get("scheduler", {})
         if scheduler is None:
             self.scheduler = schedulers.from_settings(stored)  # a resumed study's own
@@ -189,23 +200,26 @@ class Tuner:
             seed=self.seed,
             heartbeat_interval=heartbeat_interval,
             stale_after=stale_after,
-            artifacts=self._artifacts_dir(artifacts),
+            artifacts=artifacts_dir(self.storage, self.study_name, artifacts, settings),
             max_retries=max_retries,
             scheduler=self.scheduler,
         )
 
-    def _artifacts_dir(self, artifacts: str | Path | None) -> Path:
-        return artifacts_dir(self.storage, self.study_name, artifacts)
-
-    def _open_study(self, declared: SearchSpace, seed: int | None) -> Study:
+    def _open_study(
+        self, declared: SearchSpace, seed: int | None, artifacts: str | Path | None
+    ) -> Study:
         try:
             study = self.storage.load_study(self.study_name)
         except StudyNotFoundError:
-            settings = {
+            settings: dict[str, Any] = {
                 "seed": seed if seed is not None else secrets.randbits(32),
                 "oracle": self.oracle.settings(),
                 "scheduler": self.scheduler.settings(),
             }
+            if artifacts is not None:
+                # Stored absolute, so a worker started elsewhere (tunesmith worker, babysit)
+                # finds the checkpoints this study's trials write.
+                settings["artifacts"] = str(Path(artifacts).absolute())
             return self.storage.create_study(self.study_name, self.objective, declared, settings)
         if study.objective != self.objective:
             raise InvalidArgumentError(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 import torch
 from sklearn.datasets import load_digits
 
 from tunesmith import Tuner
 from tunesmith.integrations.torch import Data, DenseHyperModel
 from tunesmith.oracles import RandomSearch
-from tunesmith.schedulers import Hyperband
+from tunesmith.schedulers import ASHA, Hyperband
 from tunesmith.trial import TrialState
 
 
@@ -39,3 +41,24 @@ def test_promotions_resume_from_the_parent_checkpoint(tmp_path: Path) -> None:
         assert t.reports[0].step == parent.reports[-1].step + 1
         assert t.values == parent.values
         assert t.reports[-1].step + 1 == t.budget
+
+
+def test_a_promotion_whose_parent_left_no_checkpoint_warns_and_starts_afresh(
+    tmp_path: Path, digits: Data
+) -> None:
+    tuner = Tuner(
+        "val_accuracy",
+        oracle=RandomSearch(),
+        scheduler=ASHA(3),
+        seed=0,
+        artifacts=tmp_path / "art",
+    )
+    objective = DenseHyperModel(64, 10, max_layers=1, max_units=32).objective(digits, epochs=3)
+    tuner.search(objective, max_trials=3, progress=False)  # three configurations at 1 epoch
+    # What a worker pointed at another artifacts folder sees: the parents' folders empty.
+    shutil.rmtree(tmp_path / "art")
+    with pytest.warns(RuntimeWarning, match=r"promotion of trial \d+ goes on from .* holds no"):
+        tuner.search(objective, max_trials=4, progress=False)
+    promoted = tuner.trials[3]
+    assert promoted.parent is not None and promoted.state is TrialState.COMPLETED
+    assert [r.step for r in promoted.reports] == [0, 1, 2]  # trained from the start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -367,6 +368,15 @@ def train(
         source, at, resume = Checkpoint(start_from.directory), start_from.step, True
         if at is not None and at not in source.steps():
             raise missing_checkpoint(start_from, source.steps())
+        if source.latest() is None:
+            warnings.warn(
+                f"train: the {start_from.why} goes on from {start_from.directory}, which "
+                "holds no checkpoint, so it trains from the start. A worker whose artifacts "
+                "folder is not the one the earlier trial ran in does this: give every worker "
+                "the study's (Tuner(artifacts=...), tunesmith worker --artifacts).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
     if (resume or resume_from is not None) and source.latest() is not None:
         restored = source.restore(model=model, optimizer=optimizer, scheduler=scheduler, step=at)
         generator.set_state(restored.extra["generator"].cpu())  # map_location moved it
