@@ -227,3 +227,30 @@ def test_bad_trial_numbers_steps_and_budgets_are_clear_errors(tmp_path: Path) ->
 
     fork = fork_trial(storage, "c", np.int64(0), step=np.int64(1), budget=np.int64(3))
     assert fork.budget == 3 and fork.attrs["fork"]["step"] == 1
+
+
+def test_the_first_trial_of_a_define_by_run_study_shows_its_values_while_it_runs(
+    tmp_path: Path,
+) -> None:
+    storage_url = f"sqlite:///{tmp_path / 'first.db'}"
+    tuner = tunesmith.Tuner("loss", storage=storage_url, study="first", seed=0)
+    seen: dict[str, Any] = {}
+
+    def objective(trial: tunesmith.RunningTrial) -> float:
+        lr = trial.hp.Float("lr", 1e-4, 1e-1, sampling="log")
+        units = trial.hp.Int("units", 8, 64)
+        storage = tunesmith.get_storage(storage_url)
+        seen.setdefault("before", dict(storage.get_trial("first", trial.number).values))
+        for step in range(3):
+            trial.report(lr * units / (step + 1), step=step)
+        if trial.number == 0:  # (the fork, run next, forks nothing)
+            # What babysit shows, and what a fork of the running trial starts from.
+            seen["running"] = dict(storage.get_trial("first", trial.number).values)
+            seen["fork"] = dict(fork_trial(storage, "first", trial.number, step=1).values)
+        return lr * units / 3
+
+    tuner.search(objective, max_trials=1, progress=False)
+    finished = tuner.trials[0]
+    assert seen["before"] == {}  # nothing was known when it started
+    assert seen["running"] == seen["fork"] == dict(finished.values)
+    assert set(finished.values) == {"lr", "units"}

@@ -111,6 +111,10 @@ class RunningTrial:
             sample_new=lambda p: sample_new(p, self.rng),
             on_define=lambda s: storage.update_space(study, s),
         )
+        # A trial that started before any definition (the first of a define-by-run study)
+        # has its values stored at its first report, so babysit shows them and a fork of
+        # it while it runs starts from them; the others had theirs stored at creation.
+        self._values_stored = bool(record.values)
         self._stop_rule = stop_rule
         self._stop_reason: str | None = None
         self._reached_budget = False
@@ -145,6 +149,9 @@ class RunningTrial:
         else:
             step = as_int("trial.report", "step", step, 0, "Report the epoch or batch count.")
         value = None if value is None else _as_number(value)
+        if not self._values_stored and self.hp.values:
+            self.storage.set_trial_values(self.study, self.number, self.hp.values)
+            self._values_stored = True
         self.storage.report(self.study, self.number, step, value, metrics)
         self._last_step = step
         if self.budget is not None and step + 1 >= self.budget:
