@@ -96,6 +96,12 @@ class TestRefused:
             ChangeRefusedError, match="only .*learning_rate.* can change .* got layers=2"
         ):
             request_change(s, "panda", trial.number, {"layers": 2})
+        with pytest.raises(
+            ChangeRefusedError,
+            match=r"learnin_rate is not a hyperparameter of this study, got "
+            r"learnin_rate=0\.001; did you mean learning_rate\? Trial 0 can change ",
+        ):
+            request_change(s, "panda", trial.number, {"learnin_rate": 0.001})
         assert "change_requests" not in trial.record().attrs
         _fit(trial, digits, 2, resume=True)  # the run goes on untouched
         record = tuner.tell(trial, 0.5)

@@ -17,6 +17,7 @@ whose parent is another, starting from its checkpoint at a step, with some value
 
 from __future__ import annotations
 
+import difflib
 import json
 import secrets
 from collections.abc import Iterable, Mapping
@@ -87,6 +88,13 @@ def check_change(
         )
     checked: dict[str, Value] = {}
     for name, value in values.items():
+        if name not in declared and name not in space:
+            close = difflib.get_close_matches(name, [*declared, *space.names], n=1)
+            raise ChangeRefusedError(
+                f"{where}: {name} is not a hyperparameter of this study, got {name}={value!r}"
+                + (f"; did you mean {close[0]}?" if close else ".")
+                + f" Trial {trial.number} can change {', '.join(declared)} while it trains."
+            )
         if name not in declared:
             raise ChangeRefusedError(
                 f"{where}: only {', '.join(declared)} can change while trial "
