@@ -140,12 +140,21 @@ class TestResume:
 
     def test_other_objective_is_refused(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
         url = f"sqlite:///{tmp_path}/s.db"
-        Tuner("val_loss", storage=url, study="s")
+        tuner = Tuner("val_loss", storage=url, study="s", seed=3)
+        tuner.tell(tuner.ask(), 0.5)
         with pytest.raises(
             InvalidArgumentError,
             match="optimizes 'val_loss' \\(min\\), got objective='val_accuracy'",
         ):
             Tuner("val_accuracy", storage=url, study="s")
+        assert len(Tuner("val_loss", storage=url, study="s").trials) == 1  # nothing lost
+
+    def test_a_study_nothing_ran_in_takes_a_corrected_objective(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        url = f"sqlite:///{tmp_path}/s.db"
+        Tuner("val_acc", storage=url, study="s", seed=3)  # a typo, refused at search
+        fixed = Tuner("val_accuracy", storage=url, study="s", seed=4)
+        assert fixed.study.objective == Objective("val_accuracy", "max")
+        assert fixed.seed == 4  # a fresh study: its settings are the corrected script's
 
 
 class TestAskTell:

@@ -221,6 +221,11 @@ class Tuner:
                 # finds the checkpoints this study's trials write.
                 settings["artifacts"] = str(Path(artifacts).absolute())
             return self.storage.create_study(self.study_name, self.objective, declared, settings)
+        if study.objective != self.objective and not self.storage.count_trials(self.study_name):
+            # Nothing ran under the stored objective (a mistyped one is refused at the first
+            # search, after the study was saved): the corrected script starts it over.
+            self.storage.delete_study(self.study_name)
+            return self._open_study(declared, seed, artifacts)
         if study.objective != self.objective:
             raise InvalidArgumentError(
                 f"study {self.study_name!r} optimizes {study.objective.name!r} "
