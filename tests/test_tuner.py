@@ -194,8 +194,12 @@ def test_bad_tuner_arguments() -> None:
         Tuner("loss", oracle="random")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="storage must be a Storage, a URL or None"):
         Tuner("loss", storage="study.db")
-    with pytest.raises(InvalidArgumentError, match="cannot tell whether to minimize"):
+    with pytest.raises(InvalidArgumentError, match="minimize or maximize it. Give direction="):
         Tuner("throughput")
+    with pytest.raises(
+        InvalidArgumentError, match="If it is a typo of 'val_accuracy', fix the name; else give"
+    ):
+        Tuner("val_accurcy")
 
 
 @pytest.mark.parametrize(

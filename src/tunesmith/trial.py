@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import enum
 import math
 from collections.abc import Mapping
@@ -87,9 +88,14 @@ class Objective:
             return "min"
         if last in _MAXIMIZE_HINTS:
             return "max"
+        advice = "Give direction='min' or direction='max'"
+        close = difflib.get_close_matches(last, [*_MINIMIZE_HINTS, *_MAXIMIZE_HINTS], 1, 0.75)
+        if close:  # val_accurcy: a typo is likelier than a metric of its own
+            fixed = name[: len(name) - len(last)] + close[0]
+            advice = f"If it is a typo of {fixed!r}, fix the name; else g{advice[1:]}"
         raise InvalidArgumentError(
             f"Objective({name!r}): cannot tell whether to minimize or maximize it. "
-            f"Give direction='min' or direction='max', e.g. Objective({name!r}, 'max')."
+            f"{advice}, e.g. Objective({name!r}, 'max')."
         )
 
     @classmethod

@@ -70,9 +70,9 @@ def work(
         if in_a_row >= max_consecutive_failures:
             raise TooManyFailedTrials(
                 f"{in_a_row} trials failed in a row, so the search stopped. The last, trial "
-                f"{trial.number}, failed with: {trial.error}. Fix the objective; the full "
-                "traceback is in the trial record (tunesmith trials --storage URL --study "
-                f"{runner.study} --failed)."
+                f"{trial.number}, failed with: {trial.error}. Fix the objective (or the model "
+                "it builds); the full traceback is in the trial record (tunesmith trials "
+                f"--storage URL --study {runner.study} --failed)."
             )
     return WorkerResult(runner.worker, runner.device, n, failed, exhausted)
 
