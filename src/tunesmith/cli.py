@@ -279,7 +279,7 @@ def worker(
     from tunesmith.execution import TrialRunner
     from tunesmith.execution._worker import work
     from tunesmith.oracles import Oracle, from_settings
-    from tunesmith.tuner import _check_same_scheduler, artifacts_dir
+    from tunesmith.tuner import artifacts_dir, check_same_scheduler
 
     s = _open(storage)
     record = s.load_study(study)
@@ -292,7 +292,7 @@ def worker(
     stored = record.settings.get("scheduler", {})
     if scheduler_target:
         scheduler = _made(scheduler_target, "--scheduler", schedulers.Scheduler)
-        _check_same_scheduler(study, stored, scheduler)  # a Tuner refuses another, too
+        check_same_scheduler(study, stored, scheduler)  # a Tuner refuses another, too
     else:
         scheduler = schedulers.from_settings(stored)
     runner = TrialRunner(

@@ -88,14 +88,15 @@ class Objective:
             return "min"
         if last in _MAXIMIZE_HINTS:
             return "max"
-        advice = "Give direction='min' or direction='max'"
+        give = f"direction='min' or direction='max', e.g. Objective({name!r}, 'max')"
         close = difflib.get_close_matches(last, [*_MINIMIZE_HINTS, *_MAXIMIZE_HINTS], 1, 0.75)
         if close:  # val_accurcy: a typo is likelier than a metric of its own
-            fixed = name[: len(name) - len(last)] + close[0]
-            advice = f"If it is a typo of {fixed!r}, fix the name; else g{advice[1:]}"
+            typo = name[: len(name) - len(last)] + close[0]
+            advice = f"If it is a typo of {typo!r}, fix the name; else give {give}."
+        else:
+            advice = f"Give {give}."
         raise InvalidArgumentError(
-            f"Objective({name!r}): cannot tell whether to minimize or maximize it. "
-            f"{advice}, e.g. Objective({name!r}, 'max')."
+            f"Objective({name!r}): cannot tell whether to minimize or maximize it. {advice}"
         )
 
     @classmethod

@@ -58,7 +58,7 @@ def artifacts_dir(
     return root / study
 
 
-def _check_same_scheduler(study: str, stored: Mapping[str, Any], scheduler: Scheduler) -> None:
+def check_same_scheduler(study: str, stored: Mapping[str, Any], scheduler: Scheduler) -> None:
     """A scheduled study resumes under the scheduler it was created with: other budgets or
     brackets would not match the rungs its trials already ran. (A study created without
     one, FIFO, may be run under any: its trials have no rungs to contradict.) A setting
@@ -189,7 +189,7 @@ class Tuner:
         if scheduler is None:
             self.scheduler = schedulers.from_settings(stored)  # a resumed study's own
         else:
-            _check_same_scheduler(self.study_name, stored, self.scheduler)
+            check_same_scheduler(self.study_name, stored, self.scheduler)
         if oracle is None and "oracle" in settings:
             self.oracle = from_settings(settings["oracle"])  # a resumed study's own
         self.seed = int(seed if seed is not None else settings["seed"])
@@ -221,12 +221,12 @@ class Tuner:
                 # finds the checkpoints this study's trials write.
                 settings["artifacts"] = str(Path(artifacts).absolute())
             return self.storage.create_study(self.study_name, self.objective, declared, settings)
-        if study.objective != self.objective and not self.storage.count_trials(self.study_name):
-            # Nothing ran under the stored objective (a mistyped one is refused at the first
-            # search, after the study was saved): the corrected script starts it over.
-            self.storage.delete_study(self.study_name)
-            return self._open_study(declared, seed, artifacts)
         if study.objective != self.objective:
+            if not self.storage.count_trials(self.study_name):
+                # Nothing ran under the stored objective (a mistyped one is refused at the
+                # first search, after the study was saved): the corrected script starts over.
+                self.storage.delete_study(self.study_name)
+                return self._open_study(declared, seed, artifacts)
             raise InvalidArgumentError(
                 f"study {self.study_name!r} optimizes {study.objective.name!r} "
                 f"({study.objective.direction}), got objective={self.objective.name!r} "

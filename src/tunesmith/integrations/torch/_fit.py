@@ -368,7 +368,7 @@ def train(
         source, at, resume = Checkpoint(start_from.directory), start_from.step, True
         if at is not None and at not in source.steps():
             raise missing_checkpoint(start_from, source.steps())
-        if source.latest() is None:
+        if source.latest() is None:  # (the restore below then finds nothing either)
             warnings.warn(
                 f"train: the {start_from.why} goes on from {start_from.directory}, which "
                 "holds no checkpoint, so it trains from the start. A worker whose artifacts "
